@@ -1,0 +1,16 @@
+import type { LocalAccount, PublicClient } from 'viem';
+import type { WorkerAddresses } from '../pipeline/packet-store.js';
+import type { TxSender } from './tx-sender.js';
+
+/** Everything the pipeline needs to work on one chain. */
+export interface RelayerChain {
+  name: string;
+  eid: number;
+  confirmations: number;
+  client: PublicClient;
+  workers: WorkerAddresses;
+  sender: TxSender;
+}
+
+/** Signer keys of our DVN held by this process (on the devnet: the quorum; in production: one). */
+export type DvnSigners = readonly LocalAccount[];

@@ -1,0 +1,105 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseGwei, type Address } from 'viem';
+import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
+import { devnetAccount, startAnvil, type AnvilInstance } from '#app/devnet';
+import { openTestDatabase, TxAttemptRepository, type TestDatabase } from '#app/persistence';
+import { waitFor } from '../../../../test/support/wait.js';
+import { StuckTransactionError, TxSender } from './tx-sender.js';
+
+const RECIPIENT: Address = '0x000000000000000000000000000000000000bEEF';
+
+describe('TxSender.replacement', () => {
+  let anvil: AnvilInstance;
+  let db: TestDatabase;
+  let chain: ChainConfig;
+  let miner: NodeJS.Timeout | undefined;
+  const rpc = async (method: string, params: unknown[] = []) => {
+    const res = await fetch(anvil.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  };
+  /** Mines a block every 100 ms with the base fee pinned at `baseFee`: a gas price spike. */
+  const spike = (baseFee: bigint) => {
+    miner = setInterval(() => {
+      void rpc('anvil_setNextBlockBaseFeePerGas', [`0x${baseFee.toString(16)}`]).then(() => rpc('evm_mine'));
+    }, 100);
+  };
+
+  beforeAll(async () => {
+    anvil = await startAnvil({ chainId: 31999 });
+    chain = { name: 'solo', chainId: 31999, eid: 40999, rpcUrls: [anvil.rpcUrl], confirmations: 1, contracts: {} };
+    db = await openTestDatabase({ kind: 'pglite' });
+  });
+  afterEach(async () => {
+    if (miner) clearInterval(miner);
+    miner = undefined;
+    await rpc('evm_setAutomine', [true]);
+  });
+  afterAll(async () => {
+    await db?.dispose();
+    await anvil?.stop();
+  });
+
+  const sender = (options: { maxFeeCapWei: bigint }) =>
+    new TxSender(createChainPublicClient(chain), createChainWalletClient(chain, devnetAccount('relayer')), {
+      eid: chain.eid,
+      replaceAfterBlocks: 2,
+      bumpPercent: 50,
+      maxFeeCapWei: options.maxFeeCapWei,
+      receiptTimeoutMs: 30_000,
+      attempts: new TxAttemptRepository(db.dataSource),
+    });
+
+  it('replaces a transaction priced out by a fee spike at the same nonce until it is mined, and records every attempt', async () => {
+    const attempts = new TxAttemptRepository(db.dataSource);
+    const client = createChainPublicClient(chain);
+    const nonce = await client.getTransactionCount({ address: devnetAccount('relayer').address });
+    await rpc('evm_setAutomine', [false]);
+    const sending = sender({ maxFeeCapWei: parseGwei('500') }).send({
+      to: RECIPIENT,
+      data: '0x',
+      value: 1n,
+      gas: 21_000n,
+      label: 'spike',
+    });
+    // the spike starts once the first attempt sits in the mempool at the old price
+    await waitFor(
+      'the first attempt pending',
+      async () =>
+        (await client.getTransactionCount({ address: devnetAccount('relayer').address, blockTag: 'pending' })) > nonce,
+    );
+    spike(parseGwei('30'));
+    const receipt = await sending;
+    expect(receipt.status).toBe('success');
+    expect(receipt.effectiveGasPrice).toBeGreaterThanOrEqual(parseGwei('30'));
+
+    const rows = await attempts.forNonce(chain.eid, devnetAccount('relayer').address, nonce);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.filter((r) => r.status === 'mined').map((r) => r.hash)).toEqual([receipt.transactionHash]);
+    expect(rows.filter((r) => r.status !== 'mined').every((r) => r.status === 'replaced')).toBe(true);
+    const fees = rows.map((r) => r.maxFeePerGas);
+    expect(fees).toEqual([...fees].sort((a, b) => (a < b ? -1 : 1)));
+    expect(await client.getTransactionCount({ address: devnetAccount('relayer').address })).toBe(nonce + 1);
+  });
+
+  it('gives up with a clear error instead of paying past the fee cap', async () => {
+    await rpc('evm_setAutomine', [false]);
+    spike(parseGwei('200'));
+    const send = sender({ maxFeeCapWei: parseGwei('20') }).send({
+      to: RECIPIENT,
+      data: '0x',
+      value: 1n,
+      gas: 21_000n,
+      label: 'capped',
+    });
+    await expect(send).rejects.toThrow(StuckTransactionError);
+    await expect(send).rejects.toThrow(
+      /capped \(nonce \d+\) is not mined at \d+ wei\/gas and the next bump would pass the cap of 20000000000/,
+    );
+  });
+});

@@ -1,0 +1,208 @@
+import type { Account, Address, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem';
+import { BaseError, FeeCapTooLowError, NonceTooLowError } from 'viem';
+
+export interface TxRequest {
+  to: Address;
+  data: Hex;
+  value?: bigint;
+  gas: bigint;
+  /** For logs and the attempts record: what this transaction does. */
+  label: string;
+}
+
+/** Where every broadcast attempt is recorded (the relayer's database). */
+export interface TxAttemptLog {
+  record(a: {
+    hash: Hex;
+    eid: number;
+    sender: Address;
+    nonce: number;
+    label: string;
+    maxFeePerGas: bigint;
+    maxPriorityFeePerGas: bigint;
+  }): Promise<void>;
+  settle(
+    eid: number,
+    sender: Address,
+    nonce: number,
+    minedHash: Hex | null,
+    minedBlock: bigint | null,
+    error?: string,
+  ): Promise<void>;
+}
+
+export interface TxSenderOptions {
+  eid: number;
+  /** Replace a transaction that is still not mined after this many new blocks. */
+  replaceAfterBlocks: number;
+  /** Each replacement raises both fees by this share (nodes want at least 10 %). */
+  bumpPercent: number;
+  /** Never offer more than this per gas; a transaction that would need more fails instead. */
+  maxFeeCapWei: bigint;
+  receiptTimeoutMs: number;
+  attempts?: TxAttemptLog;
+}
+
+export class StuckTransactionError extends Error {
+  override name = 'StuckTransactionError';
+}
+
+const DEFAULTS: Omit<TxSenderOptions, 'eid'> = {
+  replaceAfterBlocks: 3,
+  bumpPercent: 25,
+  maxFeeCapWei: 500_000_000_000n,
+  receiptTimeoutMs: 120_000,
+};
+
+/**
+ * The one sender for a (chain, key) within this process. Transactions go out one at a time in
+ * nonce order (anvil may strand out-of-order ones). A transaction not mined after
+ * `replaceAfterBlocks` new blocks is sent again at the same nonce with both fees raised by
+ * `bumpPercent` (never below the old fee, never above the cap); "nonce too low" means one of our
+ * attempts — or someone else's transaction — took the nonce, which is checked, not assumed;
+ * "replacement underpriced" means bump again. Every attempt is recorded.
+ */
+export class TxSender {
+  private nonce: number | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly options: TxSenderOptions;
+
+  constructor(
+    private readonly client: PublicClient,
+    private readonly wallet: WalletClient<Transport, Chain, Account>,
+    options: Partial<TxSenderOptions> & { eid?: number } = {},
+  ) {
+    this.options = { ...DEFAULTS, eid: options.eid ?? client.chain?.id ?? 0, ...options };
+  }
+
+  get address(): Address {
+    return this.wallet.account.address;
+  }
+
+  send(request: TxRequest): Promise<TransactionReceipt> {
+    const run = this.queue.then(() => this.sendNow(request));
+    this.queue = run.catch(() => undefined); // the caller gets the error; the queue goes on
+    return run;
+  }
+
+  private async sendNow(request: TxRequest): Promise<TransactionReceipt> {
+    const nonce = (this.nonce ??= await this.client.getTransactionCount({
+      address: this.address,
+      blockTag: 'pending',
+    }));
+    const estimate = await this.client.estimateFeesPerGas();
+    let fees = { maxFeePerGas: estimate.maxFeePerGas * 2n, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas };
+    const hashes: Hex[] = [];
+    const deadline = Date.now() + this.options.receiptTimeoutMs;
+    try {
+      for (;;) {
+        const sent = await this.broadcast(request, nonce, fees);
+        if (sent.kind === 'sent') hashes.push(sent.hash);
+        if (sent.kind === 'nonce-taken') {
+          const mined = await this.minedOf(hashes);
+          if (mined) return await this.settled(nonce, mined);
+          this.nonce = undefined; // someone else used the key: take the next free nonce
+          throw new Error(`nonce ${nonce} of ${this.address} was used by a transaction that is not ours; retry`);
+        }
+        if (sent.kind === 'sent' || hashes.length > 0) {
+          const mined = await this.waitMined(hashes, deadline);
+          if (mined) return await this.settled(nonce, mined);
+        }
+        fees = this.bumped(fees, request.label, nonce);
+      }
+    } catch (error) {
+      if (this.nonce === nonce && hashes.length === 0) this.nonce = undefined;
+      await this.options.attempts?.settle(
+        this.options.eid,
+        this.address,
+        nonce,
+        null,
+        null,
+        error instanceof Error ? error.message.split('\n')[0] : String(error),
+      );
+      throw error;
+    }
+  }
+
+  private async broadcast(
+    request: TxRequest,
+    nonce: number,
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+  ): Promise<{ kind: 'sent'; hash: Hex } | { kind: 'nonce-taken' } | { kind: 'underpriced' }> {
+    try {
+      const hash = await this.wallet.sendTransaction({
+        to: request.to,
+        data: request.data,
+        value: request.value ?? 0n,
+        gas: request.gas,
+        nonce,
+        ...fees,
+      });
+      await this.options.attempts?.record({
+        hash,
+        eid: this.options.eid,
+        sender: this.address,
+        nonce,
+        label: request.label,
+        ...fees,
+      });
+      return { kind: 'sent', hash };
+    } catch (error) {
+      if (error instanceof BaseError && error.walk((e) => e instanceof NonceTooLowError) !== null)
+        return { kind: 'nonce-taken' };
+      // the node refuses a fee under the current base fee, or a replacement that does not pay enough more
+      if (error instanceof BaseError && error.walk((e) => e instanceof FeeCapTooLowError) !== null)
+        return { kind: 'underpriced' };
+      if (/underpriced|already known/i.test(error instanceof Error ? error.message : ''))
+        return { kind: 'underpriced' };
+      this.nonce = undefined;
+      throw error;
+    }
+  }
+
+  /** Waits until one of the hashes is mined (its receipt), or `replaceAfterBlocks` blocks pass (undefined). */
+  private async waitMined(hashes: readonly Hex[], deadline: number): Promise<TransactionReceipt | undefined> {
+    const start = await this.client.getBlockNumber();
+    for (;;) {
+      const mined = await this.minedOf(hashes);
+      if (mined) return mined;
+      if ((await this.client.getBlockNumber()) >= start + BigInt(this.options.replaceAfterBlocks)) return undefined;
+      if (Date.now() > deadline)
+        throw new StuckTransactionError(`no receipt for ${hashes.at(-1)} within ${this.options.receiptTimeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async minedOf(hashes: readonly Hex[]): Promise<TransactionReceipt | undefined> {
+    const receipts = await Promise.all(
+      hashes.map((hash) => this.client.getTransactionReceipt({ hash }).catch(() => undefined)),
+    );
+    return receipts.find((r) => r !== undefined);
+  }
+
+  private bumped(fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, label: string, nonce: number) {
+    const raise = (v: bigint) => {
+      const up = (v * BigInt(100 + this.options.bumpPercent)) / 100n;
+      return up > v ? up : v + 1n;
+    };
+    const next = { maxFeePerGas: raise(fees.maxFeePerGas), maxPriorityFeePerGas: raise(fees.maxPriorityFeePerGas) };
+    if (next.maxFeePerGas > this.options.maxFeeCapWei) {
+      throw new StuckTransactionError(
+        `${label} (nonce ${nonce}) is not mined at ${fees.maxFeePerGas} wei/gas and the next bump would pass the cap of ${this.options.maxFeeCapWei}`,
+      );
+    }
+    return next;
+  }
+
+  private async settled(nonce: number, receipt: TransactionReceipt): Promise<TransactionReceipt> {
+    this.nonce = nonce + 1;
+    await this.options.attempts?.settle(
+      this.options.eid,
+      this.address,
+      nonce,
+      receipt.transactionHash,
+      receipt.blockNumber,
+    );
+    return receipt;
+  }
+}

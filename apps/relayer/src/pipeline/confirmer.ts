@@ -1,0 +1,44 @@
+import type { RelayerChain } from '../chains/relayer-chain.js';
+import type { PacketStore } from './packet-store.js';
+
+/**
+ * Moves packets of a source chain from `sent` to `confirmed` once their block is deep enough,
+ * after re-reading that block: a different hash means the packet was reorged away (`dropped`,
+ * never verified). A re-sent packet with the same guid is recorded again by the watcher.
+ */
+export class Confirmer {
+  constructor(
+    private readonly store: PacketStore,
+    private readonly owner: string,
+    private readonly leaseMs: number,
+    private readonly batchSize: number,
+  ) {}
+
+  async tick(chain: RelayerChain, head: bigint): Promise<{ confirmed: number; dropped: number }> {
+    const depth = BigInt(Math.max(chain.confirmations, 1));
+    if (head + 1n < depth) return { confirmed: 0, dropped: 0 };
+    const packets = await this.store.claim(
+      { stages: ['sent'], srcEid: chain.eid, maxSrcBlock: head + 1n - depth, limit: this.batchSize },
+      this.owner,
+      this.leaseMs,
+    );
+    const blocks = [...new Set(packets.map((p) => p.srcBlockNumber))];
+    const canonical = new Map(
+      await Promise.all(
+        blocks.map(
+          async (n) => [n, (await chain.client.getBlock({ blockNumber: n }).catch(() => undefined))?.hash] as const,
+        ),
+      ),
+    );
+    const good = packets.filter((p) => canonical.get(p.srcBlockNumber) === p.srcBlockHash).map((p) => p.guid);
+    const confirmed = (
+      await this.store.moveAll(good, 'sent', this.owner, { to: 'confirmed', detail: { depth: Number(depth) } })
+    ).size;
+    let dropped = 0;
+    for (const p of packets.filter((x) => canonical.get(x.srcBlockNumber) !== x.srcBlockHash)) {
+      const reason = `reorg: block ${p.srcBlockNumber} is now ${canonical.get(p.srcBlockNumber) ?? 'missing'}, packet was in ${p.srcBlockHash}`;
+      if (await this.store.move(p.guid, 'sent', this.owner, { to: 'dropped', reason })) dropped++;
+    }
+    return { confirmed, dropped };
+  }
+}

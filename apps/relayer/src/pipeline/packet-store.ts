@@ -1,0 +1,59 @@
+import type { Address, Hex } from 'viem';
+import type {
+  ClaimFilter,
+  ObservedPacketRecord,
+  PacketHistoryEntry,
+  PacketListFilter,
+  PacketRecord,
+  PacketStage,
+  StageChange,
+} from '#app/persistence';
+
+export type {
+  ClaimFilter,
+  ObservedPacketRecord,
+  PacketHistoryEntry,
+  PacketListFilter,
+  PacketRecord,
+  PacketStage,
+  StageChange,
+};
+
+/**
+ * The relayer's view of its database. Every claim is a lease: rows claimed by one replica are not
+ * handed to another until the lease expires or the owner moves them; every move is a
+ * compare-and-set on (stage, lease owner), so a replica that lost its lease cannot move a packet.
+ */
+export interface PacketStore {
+  /** Inserts newly observed packets; a guid already known keeps its row (and stage). */
+  recordObserved(packets: readonly ObservedPacketRecord[]): Promise<number>;
+  claim(filter: ClaimFilter, owner: string, leaseMs: number): Promise<PacketRecord[]>;
+  move(guid: Hex, from: PacketStage, owner: string, change: StageChange): Promise<boolean>;
+  /** The same change for several packets in one transaction; returns the guids that moved. */
+  moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>>;
+  /** Gives back leases this owner still holds (on shutdown). */
+  release(owner: string): Promise<void>;
+  cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined>;
+  setCursor(eid: number, block: bigint, hash: Hex): Promise<void>;
+}
+
+/** The chain-side addresses the relayer works with on one chain. */
+export interface WorkerAddresses {
+  endpoint: Address;
+  endpointView: Address;
+  sendUln302: Address;
+  receiveUln302: Address;
+  dvn: Address;
+  executor: Address;
+  batchExecutor: Address;
+}
+
+/** What operators ask of the database (CLI and HTTP). */
+export interface PacketQueries {
+  list(filter: PacketListFilter): Promise<PacketRecord[]>;
+  get(guid: Hex): Promise<PacketRecord | undefined>;
+  history(guid: Hex): Promise<PacketHistoryEntry[]>;
+  /** A `dead` or `failed` packet goes back to `confirmed` with its attempts reset. */
+  requeue(guid: Hex, by: string): Promise<boolean>;
+  countByStage(): Promise<{ stage: PacketStage; srcEid: number; dstEid: number; count: number }[]>;
+}

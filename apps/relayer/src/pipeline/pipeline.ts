@@ -1,0 +1,167 @@
+import type { RelayerChain, DvnSigners } from '../chains/relayer-chain.js';
+import type { BackoffPolicy } from './backoff.js';
+import { Confirmer } from './confirmer.js';
+import { Deliverer } from './deliverer.js';
+import type { PacketStore } from './packet-store.js';
+import { Verifier } from './verifier.js';
+import { Watcher } from './watcher.js';
+
+export interface PipelineOptions {
+  owner: string;
+  pollMs: number;
+  batchSize: number;
+  leaseMs: number;
+  backoff: BackoffPolicy;
+  startBlock: (eid: number) => bigint;
+  maxLogRange: bigint;
+  /** OApps the operator refuses to relay for: `<eid>:<address>` or `<address>`, lower-case. */
+  denylist: ReadonlySet<string>;
+}
+
+/** Grants the right to send from a (chain, key); one holder across all replicas. */
+export interface SenderLocks {
+  tryAcquire(key: string): Promise<boolean>;
+}
+
+export interface PipelineEvents {
+  onTick?(
+    stage: 'watch' | 'confirm' | 'verify' | 'deliver',
+    eid: number,
+    result: Record<string, number | bigint>,
+    ms: number,
+  ): void;
+  onError?(stage: 'watch' | 'confirm' | 'verify' | 'deliver', eid: number, error: unknown): void;
+  onHead?(eid: number, head: bigint, cursor: bigint): void;
+}
+
+/**
+ * Runs the stages for every chain: watch and confirm each chain as a source, verify and deliver
+ * on each chain as a destination. A stage that throws is reported and tried again on the next
+ * round; it never stops the other chains or the other stages.
+ */
+export class RelayerPipeline {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
+  private readonly watcher: Watcher;
+  private readonly confirmer: Confirmer;
+  private readonly verifier: Verifier;
+  private readonly deliverer: Deliverer;
+  private readonly heads = new Map<number, bigint>();
+
+  constructor(
+    private readonly store: PacketStore,
+    private readonly chains: readonly RelayerChain[],
+    signers: DvnSigners,
+    private readonly options: PipelineOptions,
+    private readonly events: PipelineEvents = {},
+    private readonly locks: SenderLocks = { tryAcquire: () => Promise.resolve(true) },
+  ) {
+    const byEid = new Map(chains.map((c) => [c.eid, c]));
+    const confirmationsOf = (eid: number) => byEid.get(eid)?.confirmations ?? 1;
+    this.watcher = new Watcher(store, {
+      startBlock: options.startBlock,
+      maxRange: options.maxLogRange,
+      reorgRewind: 64n,
+    });
+    // confirming sends no transaction: it can take far larger batches than verify and deliver
+    this.confirmer = new Confirmer(store, options.owner, options.leaseMs, options.batchSize * 10);
+    this.verifier = new Verifier(store, signers, confirmationsOf, {
+      ...options,
+      instructionTtlSeconds: 600n,
+      denied: (p) => {
+        const listed = (eid: number, address: string) =>
+          options.denylist.has(address) || options.denylist.has(`${eid}:${address}`);
+        const sender = `0x${p.sender.slice(-40)}`.toLowerCase();
+        const receiver = `0x${p.receiver.slice(-40)}`.toLowerCase();
+        if (listed(p.srcEid, sender)) return `sender ${p.srcEid}:${sender} is on the operator denylist`;
+        if (listed(p.dstEid, receiver)) return `receiver ${p.dstEid}:${receiver} is on the operator denylist`;
+        return undefined;
+      },
+    });
+    this.deliverer = new Deliverer(store, options);
+  }
+
+  /**
+   * Starts two loops per chain, side by side: one follows it as a source (watch, confirm), one
+   * works on it as a destination (verify, deliver). Each has its own sender per chain, and the
+   * database serialises what must be; a loop with nothing to do sleeps `pollMs`.
+   */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops = this.chains.flatMap((chain) => [
+      this.loop(() => this.sourceRound(chain)),
+      this.loop(() => this.destinationRound(chain)),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const wake of this.wakers) wake();
+    await Promise.all(this.loops);
+    await this.store.release(this.options.owner);
+  }
+
+  /** Watch and confirm one chain as a source. */
+  private async sourceRound(chain: RelayerChain): Promise<number> {
+    let work = 0;
+    const watched = await this.stage('watch', chain.eid, () => this.watcher.tick(chain));
+    if (watched) {
+      this.heads.set(chain.eid, watched.head);
+      work += watched.found;
+    }
+    const head = this.heads.get(chain.eid);
+    if (head !== undefined) {
+      const confirmed = await this.stage('confirm', chain.eid, () => this.confirmer.tick(chain, head));
+      work += (confirmed?.confirmed ?? 0) + (confirmed?.dropped ?? 0);
+    }
+    return work;
+  }
+
+  /** Verify and deliver on one chain as a destination, when this replica holds its sender. */
+  private async destinationRound(chain: RelayerChain): Promise<number> {
+    const mine = await this.locks
+      .tryAcquire(`relayer-sender:${chain.eid}:${chain.sender.address.toLowerCase()}`)
+      .catch((error: unknown) => {
+        this.events.onError?.('verify', chain.eid, error);
+        return false;
+      });
+    if (!mine) return 0;
+    const verified = await this.stage('verify', chain.eid, () => this.verifier.tick(chain));
+    const delivered = await this.stage('deliver', chain.eid, () => this.deliverer.tick(chain));
+    return (verified?.verified ?? 0) + (verified?.failed ?? 0) + (delivered?.delivered ?? 0) + (delivered?.failed ?? 0);
+  }
+
+  private async loop(round: () => Promise<number>): Promise<void> {
+    while (this.running) {
+      const work = await round();
+      if (work > 0 || !this.running) continue;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.wakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, this.options.pollMs);
+        this.wakers.add(wake);
+      });
+    }
+  }
+
+  private async stage<T extends Record<string, number | bigint>>(
+    name: 'watch' | 'confirm' | 'verify' | 'deliver',
+    eid: number,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    const started = performance.now();
+    try {
+      const result = await work();
+      this.events.onTick?.(name, eid, result, performance.now() - started);
+      return result;
+    } catch (error) {
+      this.events.onError?.(name, eid, error);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,9 @@
+export { ChainRegistry, ChainRegistryError, toViemChain, type ChainConfig } from './registry.js';
+export {
+  accountFromPrivateKey,
+  chainTransport,
+  createChainPublicClient,
+  createChainWalletClient,
+  type ClientOptions,
+} from './clients.js';
+export { loadChainRegistry, parseChainConfigs } from './config-file.js';

@@ -1,0 +1,37 @@
+export {
+  DEVNET_DVN_QUORUM,
+  DEVNET_MNEMONIC,
+  DEVNET_ROLES,
+  DVN_SIGNER_ROLES,
+  devnetAccount,
+  devnetPrivateKey,
+  type DevnetRole,
+} from './accounts.js';
+export { anvilBinary, freePort, isAlive, startAnvil, stopPid, type AnvilInstance, type AnvilOptions } from './anvil.js';
+export {
+  defaultChainSpecs,
+  FIRST_CHAIN_ID,
+  FIRST_EID,
+  registryFromManifest,
+  startDevnet,
+  stopDevnet,
+  type Devnet,
+  type DevnetChainSpec,
+  type DevnetOptions,
+} from './devnet.js';
+export { DevnetError, DevnetErrorCode } from './errors.js';
+export { DEVNET_FEES, planLayerZero, ulnConfig, type LayerZeroPlanInput } from './layerzero.js';
+export {
+  DEFAULT_MANIFEST_PATH,
+  MANIFEST_VERSION,
+  parseManifest,
+  readManifest,
+  writeManifest,
+  type ChainRole,
+  type DevnetManifest,
+  type LayerZeroAddresses,
+  type ManifestChain,
+} from './manifest.js';
+export { describePlan, PlanBuilder, type ChainPlan, type PlannedStep } from './plan.js';
+export { describeRevert, sendPlan } from './send.js';
+export { ManualRelay, runSmoke, type SentPacket, type SmokeResult, type VerifyOptions } from './smoke.js';

@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { DataSource } from 'typeorm';
+import { ENTITIES } from './entities.js';
+import { PersistenceError, PersistenceErrorCode } from './errors.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { pgliteDriver } from './pglite-driver.js';
+
+export interface DatabaseOptions {
+  /** `postgres://…`: use that Postgres. Otherwise the embedded PGlite database. */
+  databaseUrl?: string;
+  /** PGlite's directory (default `.data/pglite`); ignored with `memory` or a databaseUrl. */
+  dataDir?: string;
+  /** PGlite in memory (tests). */
+  memory?: boolean;
+  /** Postgres schema to work in (created if missing); tests use one per suite. */
+  schema?: string;
+  logging?: boolean;
+}
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** An open, migrated database. */
+export interface Database {
+  kind: DatabaseKind;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_TABLE = 'segment_migrations';
+
+/** Opens the database and applies pending migrations (never `synchronize`). */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options);
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new PersistenceError(PersistenceErrorCode.OpenFailed, `invalid schema name ${schema}`);
+  }
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    logging: options.logging ?? false,
+    ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
+  });
+  await initialize(dataSource, `Postgres at ${redactUrl(url)}`, async () => {
+    if (schema) {
+      // the schema must exist before migrations run in it
+      const bootstrap = new DataSource({ type: 'postgres', url });
+      await bootstrap.initialize();
+      try {
+        await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } finally {
+        await bootstrap.destroy();
+      }
+    }
+  });
+  return { kind: 'postgres', dataSource, close: () => dataSource.destroy() };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const dir = options.memory ? undefined : (options.dataDir ?? '.data/pglite');
+  const releaseLock = dir ? lockDirectory(dir) : () => undefined;
+  let db: PGlite;
+  try {
+    db = dir ? await PGlite.create(dir) : await PGlite.create();
+  } catch (cause) {
+    releaseLock();
+    throw new PersistenceError(
+      PersistenceErrorCode.OpenFailed,
+      `cannot open the embedded database${dir ? ` in ${dir}` : ''}`,
+      { cause },
+    );
+  }
+  const dataSource = new DataSource({
+    type: 'postgres',
+    driver: pgliteDriver(db),
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    logging: options.logging ?? false,
+  });
+  try {
+    await initialize(dataSource, dir ? `PGlite in ${dir}` : 'PGlite in memory');
+  } catch (error) {
+    await db.close();
+    releaseLock();
+    throw error;
+  }
+  return {
+    kind: 'pglite',
+    dataSource,
+    close: async () => {
+      await dataSource.destroy();
+      await db.close();
+      releaseLock();
+    },
+  };
+}
+
+async function initialize(dataSource: DataSource, what: string, before?: () => Promise<void>): Promise<void> {
+  try {
+    await before?.();
+    await dataSource.initialize();
+  } catch (cause) {
+    throw new PersistenceError(
+      PersistenceErrorCode.OpenFailed,
+      `cannot open ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } catch (cause) {
+    await dataSource.destroy();
+    throw new PersistenceError(
+      PersistenceErrorCode.MigrationFailed,
+      `migrations failed on ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt
+ * it. A lock file with the owner's pid turns that into a clear error.
+ */
+function lockDirectory(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, 'segment-bridge.lock');
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
+      throw new PersistenceError(
+        PersistenceErrorCode.InUse,
+        `the embedded database in ${dir} is in use by process ${pid}; stop it, or set DATABASE_URL to share a Postgres`,
+      );
+    }
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1:***@');
+}

@@ -1,0 +1,5 @@
+import { Relayer1764000000000 } from './1764000000000-relayer.js';
+import { TxAttempts1764000000001 } from './1764000000001-tx-attempts.js';
+
+/** Every migration, oldest first. Add new ones at the end; never edit a released one. */
+export const MIGRATIONS = [Relayer1764000000000, TxAttempts1764000000001];

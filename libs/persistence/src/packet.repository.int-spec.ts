@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keccak256, toHex } from 'viem';
+import {
+  MIGRATIONS,
+  openDatabase,
+  openTestDatabase,
+  PacketRepository,
+  PersistenceError,
+  testDatabaseBackends,
+  type ObservedPacketRecord,
+  type TestDatabase,
+} from '#app/persistence';
+
+const backends = testDatabaseBackends();
+if (backends.length === 1)
+  process.stdout.write(
+    'PacketRepository: DATABASE_URL is not set, so the Postgres leg does not run here (CI sets it)\n',
+  );
+
+function packet(n: number, overrides: Partial<ObservedPacketRecord> = {}): ObservedPacketRecord {
+  const guid = keccak256(toHex(`packet ${n}`));
+  return {
+    guid,
+    srcEid: 40101,
+    dstEid: 40102,
+    nonce: BigInt(n),
+    sender: `0x${'00'.repeat(12)}${'aa'.repeat(20)}`,
+    receiver: `0x${'00'.repeat(12)}${'bb'.repeat(20)}`,
+    header: toHex(`header ${n}`),
+    payloadHash: keccak256(toHex(`payload ${n}`)),
+    message: toHex(`message ${n}`),
+    options: '0x00030100110100000000000000000000000000030d40',
+    srcBlockNumber: 10n + BigInt(n),
+    srcBlockHash: keccak256(toHex(`block ${n}`)),
+    srcTxHash: keccak256(toHex(`tx ${n}`)),
+    assignedToOurDvn: true,
+    assignedToOurExecutor: true,
+    ...overrides,
+  };
+}
+
+describe.each(backends)('PacketRepository on $kind', (backend) => {
+  let db: TestDatabase;
+  let repo: PacketRepository;
+  beforeAll(async () => {
+    db = await openTestDatabase(backend);
+    repo = new PacketRepository(db.dataSource);
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('records a packet once, however often it is observed, and keeps its stage', async () => {
+    const p = packet(1);
+    expect(await repo.recordObserved([p])).toBe(1);
+    const [claimed] = await repo.claim({ stages: ['sent'], limit: 10 }, 'a', 60_000);
+    expect(claimed?.guid).toBe(p.guid);
+    expect(await repo.move(p.guid, 'sent', 'a', { to: 'confirmed' })).toBe(true);
+    expect(await repo.recordObserved([p])).toBe(0);
+    expect((await repo.get(p.guid))?.stage).toBe('confirmed');
+  });
+
+  it('round-trips values above 2^53 exactly', async () => {
+    const big = packet(2, { nonce: 2n ** 63n + 7n, srcBlockNumber: 2n ** 60n + 1n });
+    await repo.recordObserved([big]);
+    const got = await repo.get(big.guid);
+    expect(got?.nonce).toBe(2n ** 63n + 7n);
+    expect(got?.srcBlockNumber).toBe(2n ** 60n + 1n);
+  });
+
+  it('does not hand a leased packet to another owner until the lease expires', async () => {
+    const p = packet(3, { dstEid: 40199 });
+    await repo.recordObserved([p]);
+    const first = await repo.claim({ stages: ['sent'], dstEid: 40199, limit: 10 }, 'replica-a', 200);
+    expect(first.map((r) => r.guid)).toEqual([p.guid]);
+    expect(await repo.claim({ stages: ['sent'], dstEid: 40199, limit: 10 }, 'replica-b', 200)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await repo.claim({ stages: ['sent'], dstEid: 40199, limit: 10 }, 'replica-b', 60_000);
+    expect(second.map((r) => r.guid)).toEqual([p.guid]);
+    expect(await repo.move(p.guid, 'sent', 'replica-a', { to: 'confirmed' })).toBe(false);
+    expect(await repo.move(p.guid, 'sent', 'replica-b', { to: 'confirmed' })).toBe(true);
+  });
+
+  it('records failures with their reason and retry time, and history in order', async () => {
+    const p = packet(4, { dstEid: 40198 });
+    await repo.recordObserved([p]);
+    await repo.claim({ stages: ['sent'], dstEid: 40198, limit: 1 }, 'a', 60_000);
+    const later = new Date(Date.now() + 60_000);
+    await repo.move(p.guid, 'sent', 'a', {
+      to: 'failed',
+      reason: 'lzReceive reverted: SmokeRejected(0x)',
+      attempts: 1,
+      nextAttemptAt: later,
+      detail: { txHash: '0x01' },
+    });
+    const got = await repo.get(p.guid);
+    expect(got).toMatchObject({ stage: 'failed', attempts: 1, lastError: 'lzReceive reverted: SmokeRejected(0x)' });
+    expect(got?.nextAttemptAt.getTime()).toBe(later.getTime());
+    expect(await repo.claim({ stages: ['failed'], dstEid: 40198, limit: 1 }, 'a', 60_000)).toEqual([]);
+    expect(await repo.requeue(p.guid, 'operator')).toBe(true);
+    expect((await repo.get(p.guid))?.stage).toBe('confirmed');
+    const history = await repo.history(p.guid);
+    expect(history.map((h) => h.stage)).toEqual(['sent', 'failed', 'confirmed']);
+    expect(history[1]?.detail).toEqual({ txHash: '0x01' });
+    expect(history[2]?.reason).toBe('re-queued by operator');
+  });
+
+  it('replaces an unconfirmed packet that a reorg moved to another block', async () => {
+    const p = packet(5, { dstEid: 40197 });
+    await repo.recordObserved([p]);
+    const moved: ObservedPacketRecord = { ...p, srcBlockHash: keccak256(toHex('other block')), srcBlockNumber: 99n };
+    expect(await repo.recordObserved([moved])).toBe(1);
+    expect(await repo.get(p.guid)).toMatchObject({
+      stage: 'sent',
+      srcBlockNumber: 99n,
+      srcBlockHash: moved.srcBlockHash,
+    });
+  });
+
+  it('gives two replicas claiming at the same time disjoint packets, and together all of them', async () => {
+    const replica = await db.openReplica();
+    try {
+      const other = new PacketRepository(replica.dataSource);
+      await repo.recordObserved(Array.from({ length: 60 }, (_, i) => packet(1000 + i, { dstEid: 40190 })));
+      const take = (r: PacketRepository, owner: string) =>
+        r.claim({ stages: ['sent'], dstEid: 40190, limit: 7 }, owner, 60_000);
+      const rounds = await Promise.all(Array.from({ length: 6 }, (_, i) => take(i % 2 ? other : repo, `worker-${i}`)));
+      const rest = await take(repo, 'worker-6');
+      const seen = [...rounds.flat(), ...rest].map((p) => p.guid);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.length).toBe(Math.min(60, 7 * 7));
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('keeps a cursor per chain', async () => {
+    expect(await repo.cursor(40101)).toBeUndefined();
+    await repo.setCursor(40101, 5n, keccak256('0x01'));
+    await repo.setCursor(40101, 2n ** 62n, keccak256('0x02'));
+    expect(await repo.cursor(40101)).toEqual({ block: 2n ** 62n, hash: keccak256('0x02') });
+  });
+
+  it('filters claims by source block depth and counts packets by stage', async () => {
+    await repo.recordObserved([
+      packet(6, { srcEid: 40150, srcBlockNumber: 100n }),
+      packet(7, { srcEid: 40150, srcBlockNumber: 200n }),
+    ]);
+    const deep = await repo.claim({ stages: ['sent'], srcEid: 40150, maxSrcBlock: 150n, limit: 10 }, 'a', 60_000);
+    expect(deep.map((r) => r.srcBlockNumber)).toEqual([100n]);
+    const counts = await repo.countByStage();
+    expect(counts.find((c) => c.srcEid === 40150 && c.stage === 'sent')?.count).toBe(2);
+  });
+});
+
+describe('Database.open (embedded, on disk)', () => {
+  it('keeps data across close and reopen, and refuses a second process on the same directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segment-pglite-'));
+    try {
+      const first = await openDatabase({ dataDir: dir });
+      await new PacketRepository(first.dataSource).recordObserved([packet(1)]);
+      await first.close();
+      const again = await openDatabase({ dataDir: dir });
+      const migrations = await again.dataSource.query<{ n: number }[]>(
+        'SELECT count(*)::integer AS n FROM segment_migrations',
+      );
+      expect(migrations[0]?.n).toBe(MIGRATIONS.length);
+      expect((await new PacketRepository(again.dataSource).get(packet(1).guid))?.nonce).toBe(1n);
+      await again.close();
+
+      const other = spawn('sleep', ['30']);
+      try {
+        writeFileSync(join(dir, 'segment-bridge.lock'), String(other.pid));
+        await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/in use by process \d+/);
+      } finally {
+        other.kill();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the backend when it cannot open', async () => {
+    await expect(openDatabase({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toThrow(PersistenceError);
+    await expect(openDatabase({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toThrow(
+      /cannot open Postgres at postgres:\/\/nobody/,
+    );
+  });
+});

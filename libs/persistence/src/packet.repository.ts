@@ -1,0 +1,305 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Hex } from 'viem';
+import type {
+  ClaimFilter,
+  ObservedPacketRecord,
+  PacketHistoryEntry,
+  PacketListFilter,
+  PacketRecord,
+  PacketStage,
+  StageChange,
+} from './packet.types.js';
+
+interface PacketRow {
+  guid: string;
+  src_eid: number;
+  dst_eid: number;
+  nonce: string;
+  sender: string;
+  receiver: string;
+  header: string;
+  payload_hash: string;
+  message: string;
+  options: string;
+  src_block_number: string;
+  src_block_hash: string;
+  src_tx_hash: string;
+  our_dvn: boolean;
+  our_executor: boolean;
+  stage: PacketStage;
+  attempts: number;
+  next_attempt_at: Date | string;
+  last_error: string | null;
+}
+
+const COLUMNS = [
+  'guid',
+  'src_eid',
+  'dst_eid',
+  'nonce',
+  'sender',
+  'receiver',
+  'header',
+  'payload_hash',
+  'message',
+  'options',
+  'src_block_number',
+  'src_block_hash',
+  'src_tx_hash',
+  'our_dvn',
+  'our_executor',
+] as const;
+
+/** Stages whose time of arrival has its own column. */
+const STAGE_TIMESTAMP: Partial<Record<PacketStage, string>> = {
+  confirmed: 'confirmed_at',
+  verified: 'verified_at',
+  delivered: 'delivered_at',
+};
+/** Stages whose reason is the packet's visible "why is it not moving". */
+const PROBLEM_STAGES: readonly PacketStage[] = ['failed', 'dead', 'dropped'];
+const INSERT_CHUNK = 200;
+
+/**
+ * The relayer's packets and cursors. Claims are leases taken with `FOR UPDATE SKIP LOCKED`, so
+ * several replicas on one Postgres never claim the same packet twice; moves are compare-and-set
+ * on (stage, lease owner) and write the packet's history in the same transaction.
+ */
+export class PacketRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async recordObserved(packets: readonly ObservedPacketRecord[]): Promise<number> {
+    let written = 0;
+    for (let i = 0; i < packets.length; i += INSERT_CHUNK) {
+      const chunk = packets.slice(i, i + INSERT_CHUNK);
+      written += await this.dataSource.transaction(async (m) => {
+        const params: unknown[] = [];
+        const rows = chunk.map((p) => {
+          const values = [
+            p.guid,
+            p.srcEid,
+            p.dstEid,
+            p.nonce.toString(),
+            p.sender,
+            p.receiver,
+            p.header,
+            p.payloadHash,
+            p.message,
+            p.options,
+            p.srcBlockNumber.toString(),
+            p.srcBlockHash,
+            p.srcTxHash,
+            p.assignedToOurDvn,
+            p.assignedToOurExecutor,
+          ];
+          const placeholders = values.map((v) => `$${params.push(typeof v === 'string' ? v.toLowerCase() : v)}`);
+          return `(${placeholders.join(', ')}, 'sent')`;
+        });
+        // A known guid keeps its row, unless the row is still unconfirmed (or was dropped) and the
+        // packet now sits in another block: a reorg re-sent it, so it starts again from `sent`.
+        const result = await m.query<{ guid: string }[]>(
+          `INSERT INTO relayer_packet (${COLUMNS.join(', ')}, stage) VALUES ${rows.join(', ')}
+           ON CONFLICT (guid) DO UPDATE SET
+             src_block_number = EXCLUDED.src_block_number, src_block_hash = EXCLUDED.src_block_hash,
+             src_tx_hash = EXCLUDED.src_tx_hash, header = EXCLUDED.header, payload_hash = EXCLUDED.payload_hash,
+             message = EXCLUDED.message, options = EXCLUDED.options, stage = 'sent', attempts = 0,
+             last_error = NULL, next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+           WHERE relayer_packet.stage IN ('sent', 'dropped') AND relayer_packet.src_block_hash <> EXCLUDED.src_block_hash
+           RETURNING guid`,
+          params,
+        );
+        await this.appendHistory(
+          m,
+          result.map((r) => ({ guid: r.guid, stage: 'sent' as const, reason: null, detail: null })),
+        );
+        return result.length;
+      });
+    }
+    return written;
+  }
+
+  async claim(filter: ClaimFilter, owner: string, leaseMs: number): Promise<PacketRecord[]> {
+    const rows = await this.dataSource.query<PacketRow[] | [PacketRow[], number]>(
+      `WITH picked AS (
+         SELECT guid FROM relayer_packet
+         WHERE stage = ANY($1::varchar[])
+           AND ($2::integer IS NULL OR src_eid = $2)
+           AND ($3::integer IS NULL OR dst_eid = $3)
+           AND ($4::numeric IS NULL OR src_block_number <= $4)
+           AND next_attempt_at <= now()
+           AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $5)
+         ORDER BY (stage = 'failed'), src_eid, dst_eid, nonce
+         LIMIT $6
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE relayer_packet p
+       SET lease_owner = $5, lease_expires_at = now() + make_interval(secs => $7::double precision / 1000)
+       FROM picked WHERE p.guid = picked.guid
+       RETURNING p.*`,
+      [
+        filter.stages,
+        filter.srcEid ?? null,
+        filter.dstEid ?? null,
+        filter.maxSrcBlock?.toString() ?? null,
+        owner,
+        filter.limit,
+        leaseMs,
+      ],
+    );
+    return rowsOf(rows).map(toRecord);
+  }
+
+  async move(guid: Hex, from: PacketStage, owner: string, change: StageChange): Promise<boolean> {
+    return (await this.moveAll([guid], from, owner, change)).size === 1;
+  }
+
+  /**
+   * Moves several packets that make the same change in one transaction (one UPDATE, one history
+   * INSERT). Returns the guids that moved; a packet whose stage or lease owner changed meanwhile
+   * stays where it is.
+   */
+  async moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>> {
+    if (guids.length === 0) return new Set();
+    return this.dataSource.transaction(async (m) => {
+      const stamp = STAGE_TIMESTAMP[change.to];
+      const result = await m.query<[{ guid: string }[], number] | { guid: string }[]>(
+        `UPDATE relayer_packet SET
+           stage = $3::varchar, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+           last_error = CASE WHEN $3::varchar = ANY($8::varchar[]) THEN $4::text ELSE NULL END,
+           attempts = COALESCE($5::integer, attempts),
+           next_attempt_at = COALESCE($6::timestamptz, next_attempt_at)
+           ${stamp ? `, ${stamp} = now()` : ''}
+         WHERE guid = ANY($1::char(66)[]) AND stage = $2::varchar AND lease_owner = $7
+         RETURNING guid`,
+        [
+          guids.map((g) => g.toLowerCase()),
+          from,
+          change.to,
+          change.reason ?? null,
+          change.attempts ?? null,
+          change.nextAttemptAt ?? null,
+          owner,
+          PROBLEM_STAGES,
+        ],
+      );
+      const moved = rowsOf(result).map((r) => r.guid as Hex); // written from Hex values
+      await this.appendHistory(
+        m,
+        moved.map((guid) => ({ guid, stage: change.to, reason: change.reason ?? null, detail: change.detail ?? null })),
+      );
+      return new Set(moved);
+    });
+  }
+
+  async release(owner: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE relayer_packet SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`,
+      [owner],
+    );
+  }
+
+  async cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined> {
+    const rows = await this.dataSource.query<{ block: string; block_hash: string }[]>(
+      `SELECT block::text AS block, block_hash FROM relayer_cursor WHERE eid = $1`,
+      [eid],
+    );
+    const row = rows[0];
+    return row ? { block: BigInt(row.block), hash: row.block_hash as Hex } : undefined; // stored from a Hex
+  }
+
+  async setCursor(eid: number, block: bigint, hash: Hex): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO relayer_cursor (eid, block, block_hash, updated_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (eid) DO UPDATE SET block = EXCLUDED.block, block_hash = EXCLUDED.block_hash, updated_at = now()`,
+      [eid, block.toString(), hash.toLowerCase()],
+    );
+  }
+
+  async list(filter: PacketListFilter): Promise<PacketRecord[]> {
+    const rows = await this.dataSource.query<PacketRow[]>(
+      `SELECT * FROM relayer_packet
+       WHERE ($1::varchar IS NULL OR stage = $1) AND ($2::integer IS NULL OR src_eid = $2) AND ($3::integer IS NULL OR dst_eid = $3)
+       ORDER BY created_at DESC, guid LIMIT $4`,
+      [filter.stage ?? null, filter.srcEid ?? null, filter.dstEid ?? null, filter.limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  async get(guid: Hex): Promise<PacketRecord | undefined> {
+    const rows = await this.dataSource.query<PacketRow[]>(`SELECT * FROM relayer_packet WHERE guid = $1`, [
+      guid.toLowerCase(),
+    ]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async history(guid: Hex): Promise<PacketHistoryEntry[]> {
+    const rows = await this.dataSource.query<
+      { stage: PacketStage; at: Date | string; reason: string | null; detail: Record<string, unknown> | null }[]
+    >(`SELECT stage, at, reason, detail FROM relayer_packet_event WHERE guid = $1 ORDER BY id`, [guid.toLowerCase()]);
+    return rows.map((r) => ({ stage: r.stage, at: new Date(r.at), reason: r.reason, detail: r.detail }));
+  }
+
+  async requeue(guid: Hex, by: string): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      const result = await m.query<[unknown[], number] | unknown[]>(
+        `UPDATE relayer_packet SET stage = 'confirmed', attempts = 0, last_error = NULL, next_attempt_at = now(),
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE guid = $1 AND stage IN ('failed', 'dead') RETURNING guid`,
+        [guid.toLowerCase()],
+      );
+      const moved = rowsOf(result).length === 1;
+      if (moved)
+        await this.appendHistory(m, [{ guid, stage: 'confirmed', reason: `re-queued by ${by}`, detail: null }]);
+      return moved;
+    });
+  }
+
+  async countByStage(): Promise<{ stage: PacketStage; srcEid: number; dstEid: number; count: number }[]> {
+    const rows = await this.dataSource.query<{ stage: PacketStage; src_eid: number; dst_eid: number; count: number }[]>(
+      `SELECT stage, src_eid, dst_eid, count(*)::integer AS count FROM relayer_packet GROUP BY stage, src_eid, dst_eid ORDER BY src_eid, dst_eid, stage`,
+    );
+    return rows.map((r) => ({ stage: r.stage, srcEid: r.src_eid, dstEid: r.dst_eid, count: Number(r.count) }));
+  }
+
+  private async appendHistory(
+    m: EntityManager,
+    entries: { guid: string; stage: PacketStage; reason: string | null; detail: Record<string, unknown> | null }[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const params: unknown[] = [];
+    const values = entries.map(
+      (e) =>
+        `($${params.push(e.guid.toLowerCase())}, $${params.push(e.stage)}, $${params.push(e.reason)}, $${params.push(e.detail === null ? null : JSON.stringify(e.detail))}::jsonb)`,
+    );
+    await m.query(`INSERT INTO relayer_packet_event (guid, stage, reason, detail) VALUES ${values.join(', ')}`, params);
+  }
+}
+
+/** TypeORM returns `[rows, affected]` for UPDATE … RETURNING on postgres, and plain rows otherwise. */
+function rowsOf<T>(result: T[] | [T[], number]): T[] {
+  return Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : (result as T[]); // shape checked just before
+}
+
+function toRecord(r: PacketRow): PacketRecord {
+  return {
+    guid: r.guid as Hex, // every hex column is written from a Hex value
+    srcEid: r.src_eid,
+    dstEid: r.dst_eid,
+    nonce: BigInt(r.nonce),
+    sender: r.sender as Hex,
+    receiver: r.receiver as Hex,
+    header: r.header as Hex,
+    payloadHash: r.payload_hash as Hex,
+    message: r.message as Hex,
+    options: r.options as Hex,
+    srcBlockNumber: BigInt(r.src_block_number),
+    srcBlockHash: r.src_block_hash as Hex,
+    srcTxHash: r.src_tx_hash as Hex,
+    assignedToOurDvn: r.our_dvn,
+    assignedToOurExecutor: r.our_executor,
+    stage: r.stage,
+    attempts: r.attempts,
+    nextAttemptAt: new Date(r.next_attempt_at),
+    lastError: r.last_error,
+  };
+}

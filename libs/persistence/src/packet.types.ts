@@ -1,0 +1,64 @@
+import type { Hex } from 'viem';
+
+/** Pipeline stages of a packet. `failed` waits for its retry time; `dead` waits for an operator. */
+export type PacketStage = 'sent' | 'confirmed' | 'verified' | 'delivered' | 'failed' | 'dead' | 'dropped';
+
+/** What the relayer keeps about one packet (one row per guid). */
+export interface PacketRecord {
+  guid: Hex;
+  srcEid: number;
+  dstEid: number;
+  nonce: bigint;
+  sender: Hex;
+  receiver: Hex;
+  header: Hex;
+  payloadHash: Hex;
+  message: Hex;
+  options: Hex;
+  srcBlockNumber: bigint;
+  srcBlockHash: Hex;
+  srcTxHash: Hex;
+  assignedToOurDvn: boolean;
+  assignedToOurExecutor: boolean;
+  stage: PacketStage;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+}
+
+export interface StageChange {
+  to: PacketStage;
+  /** Recorded in the packet's history and, for failures, as its visible reason. */
+  reason?: string;
+  attempts?: number;
+  nextAttemptAt?: Date;
+  /** Extra facts for the history (tx hash, outcome, …). */
+  detail?: Record<string, unknown>;
+}
+
+export interface ClaimFilter {
+  stages: readonly PacketStage[];
+  srcEid?: number;
+  dstEid?: number;
+  /** Only packets whose source block is at or below this number (confirmation depth). */
+  maxSrcBlock?: bigint;
+  limit: number;
+}
+
+/** A packet as first seen by the watcher, before any stage bookkeeping. */
+export type ObservedPacketRecord = Omit<PacketRecord, 'stage' | 'attempts' | 'nextAttemptAt' | 'lastError'>;
+
+/** One entry of a packet's history. */
+export interface PacketHistoryEntry {
+  stage: PacketStage;
+  at: Date;
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface PacketListFilter {
+  stage?: PacketStage;
+  srcEid?: number;
+  dstEid?: number;
+  limit: number;
+}

@@ -1,0 +1,61 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { DatabaseKind } from './database.js';
+
+/**
+ * "Exactly one sender per (chain, key) at a time" across replicas. On Postgres each lock is a
+ * session advisory lock held on one dedicated connection: if the process dies, its connection
+ * closes and Postgres frees the lock for another replica. On PGlite the database belongs to one
+ * process (its directory is locked), so that process is the only possible sender.
+ */
+export class SignerLocks {
+  private runner: QueryRunner | undefined;
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly kind: DatabaseKind,
+    /** Hold at most this many locks, so replicas spread the senders among themselves. */
+    private readonly maxHeld = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** True when this process holds (or has just taken) the lock for `key`. */
+  async tryAcquire(key: string): Promise<boolean> {
+    if (this.kind === 'pglite') return true;
+    if (this.held.has(key)) return this.stillConnected();
+    if (this.held.size >= this.maxHeld) return false;
+    this.runner ??= await this.connect();
+    const rows: unknown = await this.runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key]);
+    const ok = Array.isArray(rows) && (rows[0] as { ok?: unknown } | undefined)?.ok === true;
+    if (ok) this.held.add(key);
+    return ok;
+  }
+
+  /** Frees every lock (on shutdown) by closing the dedicated connection. */
+  async releaseAll(): Promise<void> {
+    this.held.clear();
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner && !runner.isReleased) {
+      await runner.query('SELECT pg_advisory_unlock_all()').catch(() => undefined); // the connection may be gone already
+      await runner.release();
+    }
+  }
+
+  private async connect(): Promise<QueryRunner> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    return runner;
+  }
+
+  /** A lock is only as alive as its connection: if that died, every lock it held is gone. */
+  private async stillConnected(): Promise<boolean> {
+    try {
+      await this.runner?.query('SELECT 1');
+      return true;
+    } catch {
+      this.held.clear();
+      this.runner = undefined;
+      return false;
+    }
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * `npm run bench:relayer [-- --packets 2000]`
+ *
+ * On a 3-chain devnet, a burst of N packets across all 6 pathways is delivered twice over:
+ * once by a direct loop that calls the same DVN.execute / BatchExecutor.deliver contracts with
+ * no database and no watchers, once by the relayer (fresh embedded database, started after its
+ * burst was sent). Prints both throughputs, the relayer's latency from its start to each delivery
+ * (ms and destination blocks), CPU and peak memory, and `relayer/direct throughput ratio=X.XX`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFunctionData, keccak256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { BatchExecutor, DVN, SmokeOApp } from '#app/contracts';
+import { createChainWalletClient } from '#app/chains';
+import { devnetAccount, devnetPrivateKey, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
+import { deliveryBatchGas, DeliveryOutcome, lzReceiveOptions, signVerify, toDelivery } from '#app/messaging';
+import { dropSchema, PacketRepository } from '#app/persistence';
+import { TxSender } from '../../apps/relayer/src/chains/tx-sender.js';
+import { scanPackets, type ObservedPacket } from '../../apps/relayer/src/pipeline/packet-scan.js';
+import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
+import { startRelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import { deploySmokeMesh } from '../support/smoke-mesh.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const N = arg('packets', 2000);
+/** `--replicas 3`: that many relayers share one Postgres (DATABASE_URL) and the burst. */
+const REPLICAS = arg('replicas', 1);
+if (!Number.isInteger(N) || N < 6 || !Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 8) {
+  process.stderr.write('usage: npm run bench:relayer -- [--packets N ≥ 6] [--replicas 1..8]\n');
+  process.exit(2);
+}
+const BATCH = 50;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function sendBurst(devnet: Devnet, relay: ManualRelay, apps: Map<number, Address>, count: number, tag: string) {
+  const eids = devnet.manifest.chains.map((c) => c.eid);
+  const pathways = eids.flatMap((src) => eids.filter((d) => d !== src).map((dst) => ({ src, dst })));
+  const options = lzReceiveOptions(200_000n);
+  const fromBlocks = new Map<number, bigint>();
+  await Promise.all(
+    eids.map(async (src) => {
+      const client = relay.client(src);
+      const account = devnetAccount('deployer');
+      const chainId = devnet.registry.byEidOrThrow(src).chainId;
+      fromBlocks.set(src, (await client.getBlockNumber()) + 1n);
+      let nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' });
+      const fees = await client.estimateFeesPerGas();
+      const mine = pathways.filter((p) => p.src === src);
+      const perPathway = Math.ceil(count / pathways.length);
+      const raw: Hex[] = [];
+      for (const { dst } of mine) {
+        const sample = toHex(`${tag} ${src}->${dst} #000000`);
+        const fee = await client.readContract({
+          address: apps.get(src) as Address,
+          abi: SmokeOApp.abi,
+          functionName: 'quote',
+          args: [dst, sample, options],
+        });
+        for (let i = 0; i < perPathway; i++) {
+          const data = encodeFunctionData({
+            abi: SmokeOApp.abi,
+            functionName: 'send',
+            args: [dst, toHex(`${tag} ${src}->${dst} #${String(i).padStart(6, '0')}`), options],
+          });
+          raw.push(
+            await account.signTransaction({
+              chainId,
+              type: 'eip1559',
+              to: apps.get(src) as Address,
+              data,
+              value: fee.nativeFee,
+              nonce: nonce++,
+              gas: 400_000n,
+              maxFeePerGas: fees.maxFeePerGas * 2n,
+              maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+            }),
+          );
+        }
+      }
+      const url = devnet.registry.byEidOrThrow(src).rpcUrls[0];
+      for (let i = 0; i < raw.length; i += 200) {
+        const batch = raw
+          .slice(i, i + 200)
+          .map((tx, j) => ({ jsonrpc: '2.0', id: i + j, method: 'eth_sendRawTransaction', params: [tx] }));
+        const res = (await (
+          await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(batch),
+          })
+        ).json()) as { error?: { message: string } }[];
+        if (!Array.isArray(res)) throw new Error(`burst send on ${src}: ${JSON.stringify(res).slice(0, 300)}`);
+        const failed = res.find((r) => r.error);
+        if (failed) throw new Error(`burst send failed on ${src}: ${failed.error?.message}`);
+      }
+      const receipt = await client.waitForTransactionReceipt({
+        hash: keccak256(raw.at(-1) as Hex),
+        pollingInterval: 50,
+      }); // a burst has at least one transaction
+      if (receipt.status !== 'success') throw new Error(`burst send on ${src}: the last transaction reverted`);
+    }),
+  );
+  return { fromBlocks, perPathway: Math.ceil(count / pathways.length), pathways: pathways.length };
+}
+
+async function collect(devnet: Devnet, relay: ManualRelay, fromBlocks: Map<number, bigint>): Promise<ObservedPacket[]> {
+  const all: ObservedPacket[] = [];
+  for (const chain of devnet.manifest.chains) {
+    const client = relay.client(chain.eid);
+    const head = await client.getBlockNumber();
+    const lz = chain.layerZero;
+    all.push(
+      ...(await scanPackets(
+        client,
+        { endpoint: lz.endpoint, sendLibrary: lz.sendUln302, dvn: lz.dvn, executor: lz.executor },
+        fromBlocks.get(chain.eid) ?? 0n,
+        head,
+      )),
+    );
+  }
+  return all;
+}
+
+/** The baseline: the same contracts, called in the simplest loop, no database, no watchers. */
+async function directDelivery(devnet: Devnet, relay: ManualRelay, packets: ObservedPacket[]): Promise<number> {
+  const signers = [devnetAccount('dvnSigner1'), devnetAccount('dvnSigner2')];
+  let delivered = 0;
+  // one loop per destination chain, side by side (each chain has its own sender), as the relayer does
+  await Promise.all(
+    devnet.manifest.chains.map(async (chain) => {
+      const config = devnet.registry.byEidOrThrow(chain.eid);
+      const client = relay.client(chain.eid);
+      const sender = new TxSender(
+        client,
+        createChainWalletClient(config, privateKeyToAccount(devnetPrivateKey('relayer'))),
+      );
+      const vid = await client.readContract({ address: chain.layerZero.dvn, abi: DVN.abi, functionName: 'vid' });
+      const mine = packets
+        .filter((p) => p.dstEid === chain.eid)
+        .sort((a, b) => a.srcEid - b.srcEid || (a.nonce < b.nonce ? -1 : 1));
+      for (let i = 0; i < mine.length; i += BATCH) {
+        const batch = mine.slice(i, i + BATCH);
+        const expiration = BigInt(Math.floor(Date.now() / 1000) + 600);
+        const params = await Promise.all(
+          batch.map((p) =>
+            signVerify(
+              {
+                vid,
+                receiveLibrary: chain.layerZero.receiveUln302,
+                header: p.header,
+                payloadHash: p.payloadHash,
+                confirmations: 1n,
+                expiration,
+              },
+              signers,
+            ),
+          ),
+        );
+        await sender.send({
+          to: chain.layerZero.dvn,
+          data: encodeFunctionData({ abi: DVN.abi, functionName: 'execute', args: [params] }),
+          gas: 200_000n + 120_000n * BigInt(params.length),
+          label: 'verify',
+        });
+        const deliveries = batch.map((p) => toDelivery(p, p.options));
+        const receipt = await sender.send({
+          to: chain.layerZero.batchExecutor,
+          data: encodeFunctionData({ abi: BatchExecutor.abi, functionName: 'deliver', args: [deliveries] }),
+          gas: deliveryBatchGas(deliveries),
+          label: 'deliver',
+        });
+        const outcomes = parseEventLogs({ abi: BatchExecutor.abi, eventName: 'PacketOutcome', logs: receipt.logs });
+        delivered += outcomes.filter((o) => o.args.outcome === Number(DeliveryOutcome.Delivered)).length;
+      }
+    }),
+  );
+  return delivered;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'segment-bench-'));
+  const devnet = await startDevnet({ chains: 3, manifestPath: join(dir, 'manifest.json') });
+  try {
+    const relay = new ManualRelay(devnet);
+    const direct = await deploySmokeMesh(relay);
+    const viaRelayer = await deploySmokeMesh(relay);
+    log(`bench:relayer — ${N} packets over 6 pathways, batches of ${BATCH}`);
+
+    let t = Date.now();
+    const burstA = await sendBurst(devnet, relay, direct, N, 'direct');
+    log(
+      `burst for the direct loop sent in ${((Date.now() - t) / 1000).toFixed(1)} s (${burstA.perPathway * burstA.pathways} packets)`,
+    );
+    const packetsA = await collect(devnet, relay, burstA.fromBlocks);
+    t = Date.now();
+    const deliveredDirect = await directDelivery(devnet, relay, packetsA);
+    const directSeconds = (Date.now() - t) / 1000;
+    if (deliveredDirect !== packetsA.length)
+      throw new Error(`direct loop delivered ${deliveredDirect}/${packetsA.length}`);
+    log(
+      `direct:  ${packetsA.length} packets in ${directSeconds.toFixed(2)} s = ${(packetsA.length / directSeconds).toFixed(1)} packets/s`,
+    );
+
+    t = Date.now();
+    const burstB = await sendBurst(devnet, relay, viaRelayer, N, 'relayer');
+    log(`burst for the relayer sent in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const total = burstB.perPathway * burstB.pathways;
+    const startBlocks = [...burstB.fromBlocks].map(([eid, b]) => `${eid}:${b}`).join(',');
+    const dstBlocksAtStart = new Map(
+      await Promise.all(
+        devnet.manifest.chains.map(async (c) => [c.eid, await relay.client(c.eid).getBlockNumber()] as const),
+      ),
+    );
+    if (REPLICAS > 1 && !process.env.DATABASE_URL)
+      throw new Error('--replicas needs DATABASE_URL: replicas share a Postgres');
+    const schema = `bench_${Date.now()}`;
+    const settingsFor = (i: number) =>
+      loadRelayerSettings({
+        RELAYER_MANIFEST: join(dir, 'manifest.json'),
+        RELAYER_DATA_DIR: join(dir, 'db'),
+        ...(REPLICAS > 1
+          ? {
+              DATABASE_URL: process.env.DATABASE_URL,
+              DATABASE_SCHEMA: schema,
+              RELAYER_MAX_SENDER_CHAINS: String(Math.ceil(3 / REPLICAS)),
+            }
+          : {}),
+        RELAYER_REPLICA_ID: `bench-${i}`,
+        RELAYER_HTTP_PORT: '0',
+        RELAYER_POLL_MS: '20',
+        RELAYER_BATCH_SIZE: String(BATCH),
+        RELAYER_START_BLOCK: startBlocks,
+      });
+    const cpu0 = process.cpuUsage();
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    const relayers = [];
+    for (let i = 0; i < REPLICAS; i++) relayers.push(await startRelayerApp(settingsFor(i), false));
+    t = Date.now(); // from started relayers: opening the database and booting Nest are not throughput
+    const relayer = relayers[0]; // REPLICAS ≥ 1 is checked at the top
+    const repo = new PacketRepository(relayer.database.dataSource);
+    for (;;) {
+      const counts = await repo.countByStage();
+      const done = counts.filter((c) => c.stage === 'delivered').reduce((s, c) => s + c.count, 0);
+      const stuck = counts.filter((c) => c.stage === 'dead' || c.stage === 'failed').reduce((s, c) => s + c.count, 0);
+      if (stuck > 0) throw new Error(`${stuck} packets failed or dead during the bench`);
+      if (done >= total) break;
+      if (Date.now() - t > 600_000) throw new Error(`relayer delivered ${done}/${total} in 10 minutes`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const relayerSeconds = (Date.now() - t) / 1000;
+    clearInterval(sampler);
+    const cpu = process.cpuUsage(cpu0);
+    const rows = await relayer.database.dataSource.query<{ ms: number; dst_eid: number }[]>(
+      `SELECT extract(epoch from delivered_at) * 1000 AS ms, dst_eid FROM relayer_packet WHERE stage = 'delivered'`,
+    );
+    const latencies = rows.map((r) => Number(r.ms) - t).sort((a, b) => a - b);
+    const dstBlocks = await Promise.all(
+      devnet.manifest.chains.map(async (c) =>
+        Number((await relay.client(c.eid).getBlockNumber()) - (dstBlocksAtStart.get(c.eid) ?? 0n)),
+      ),
+    );
+    for (const r of relayers) await r.close();
+    if (REPLICAS > 1 && process.env.DATABASE_URL) await dropSchema(process.env.DATABASE_URL, schema);
+
+    const directRate = packetsA.length / directSeconds;
+    const relayerRate = total / relayerSeconds;
+    log(
+      `relayer: ${total} packets in ${relayerSeconds.toFixed(2)} s = ${relayerRate.toFixed(1)} packets/s (from start, burst already on chain)`,
+    );
+    log(
+      `relayer latency p50=${percentile(latencies, 50).toFixed(0)} ms p99=${percentile(latencies, 99).toFixed(0)} ms (start → delivery; destination chains advanced ${dstBlocks.join('/')} blocks)`,
+    );
+    log(
+      `relayer cpu user=${(cpu.user / 1e6).toFixed(1)} s system=${(cpu.system / 1e6).toFixed(1)} s, peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB (bench process, chains excluded)`,
+    );
+    log(`relayer/direct throughput ratio=${(relayerRate / directRate).toFixed(2)}`);
+  } finally {
+    await devnet.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:relayer failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, isAlive, readManifest } from '#app/devnet';
+
+/** The CLI as users run it: the compiled `segctl` (npm test builds it first). */
+const SEGCTL = join(process.cwd(), 'dist/apps/cli/src/main.js');
+
+function segctl(args: string[]) {
+  const r = spawnSync(process.execPath, [SEGCTL, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${seen}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before ${pattern}; output:\n${seen}`));
+    });
+  });
+}
+
+describe('segctl', () => {
+  let dir: string;
+  beforeAll(() => {
+    if (!existsSync(SEGCTL)) throw new Error(`${SEGCTL} is missing: run \`npm run build\` first (npm test does)`);
+    dir = mkdtempSync(join(tmpdir(), 'segctl-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints help for every command', () => {
+    for (const args of [
+      ['--help'],
+      ['devnet', '--help'],
+      ['devnet', 'up', '--help'],
+      ['devnet', 'status', '--help'],
+      ['devnet', 'down', '--help'],
+    ]) {
+      const r = segctl(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 0 });
+      expect(r.out).toMatch(/^Usage: segctl/);
+    }
+  });
+
+  it('rejects a bad chain count with a clear message and starts nothing', () => {
+    const r = segctl(['devnet', 'up', '--chains', '1', '--manifest', join(dir, 'bad.json')]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--chains.*a whole number from 2 to 16/);
+    expect(existsSync(join(dir, 'bad.json'))).toBe(false);
+  });
+
+  it('reports a missing devnet in status', () => {
+    const r = segctl(['devnet', 'status', '--manifest', join(dir, 'none.json')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/no devnet/);
+  });
+
+  it('devnet up runs three chains until Ctrl-C, status sees them, and nothing is left running', async () => {
+    const manifest = join(dir, 'fg.json');
+    const child = spawn(process.execPath, [SEGCTL, 'devnet', 'up', '--manifest', manifest], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = await waitForOutput(child, /press Ctrl-C to stop/);
+    expect(output).toContain(`manifest: ${manifest}`);
+    expect(output.match(/http:\/\/127\.0\.0\.1:\d+/g)?.length).toBeGreaterThanOrEqual(3);
+    const pids = (readManifest(manifest)?.chains ?? []).map((c) => c.pid as number); // the foreground run records its pids
+
+    const status = segctl(['devnet', 'status', '--manifest', manifest, '--json']);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.out) as { chains: { name: string; up: boolean }[] };
+    expect(parsed.chains.map((c) => [c.name, c.up])).toEqual([
+      ['hub', true],
+      ['spoke-1', true],
+      ['spoke-2', true],
+    ]);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(pids).toHaveLength(3);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(manifest)).toBe(false);
+  });
+
+  it('up runs the devnet and the relayer until Ctrl-C; packets commands talk to the relayer', async () => {
+    const manifest = join(dir, 'up.json');
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [SEGCTL, 'up', '--manifest', manifest, '--data-dir', join(dir, 'data'), '--relayer-port', String(port)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const output = await waitForOutput(child, /press Ctrl-C to stop/);
+    expect(output).toContain(`relayer:  http://127.0.0.1:${port}`);
+    const relayer = `http://127.0.0.1:${port}`;
+    let ready = 0;
+    for (let i = 0; i < 100 && ready !== 200; i++) {
+      ready = await fetch(`${relayer}/ready`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(200);
+    const pids = (readManifest(manifest)?.chains ?? []).map((c) => c.pid as number); // recorded by the foreground run
+
+    const list = segctl(['packets', '--relayer', relayer]);
+    expect(list).toMatchObject({ code: 0, out: 'no packets\n' });
+    const unknown = segctl(['packet', 'retry', `0x${'ab'.repeat(32)}`, '--relayer', relayer]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/relayer answered 404: no packet 0xabab/);
+    const badGuid = segctl(['packet', 'show', '0x1234', '--relayer', relayer]);
+    expect(badGuid.err).toMatch(/a guid is 0x followed by 64 hex digits/);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(
+      await fetch(`${relayer}/health`).then(
+        () => 'up',
+        () => 'down',
+      ),
+    ).toBe('down');
+  });
+
+  it('packets reports an unreachable relayer clearly', () => {
+    const r = segctl(['packets', '--relayer', 'http://127.0.0.1:9']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/cannot reach the relayer at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('devnet up --detach leaves the chains running until devnet down', () => {
+    const manifest = join(dir, 'bg.json');
+    const up = segctl(['devnet', 'up', '--chains', '2', '--detach', '--manifest', manifest]);
+    expect(up.code).toBe(0);
+    const pids = (readManifest(manifest)?.chains ?? []).map((c) => c.pid as number); // recorded for down
+    expect(pids.filter(isAlive)).toHaveLength(2);
+    const again = segctl(['devnet', 'up', '--chains', '2', '--manifest', manifest]);
+    expect(again.out).toMatch(/already running; deployment checked/);
+    const down = segctl(['devnet', 'down', '--manifest', manifest]);
+    expect(down.out).toMatch(/stopped 2 chain/);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+});

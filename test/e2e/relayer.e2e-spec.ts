@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex, type Address, type Hex } from 'viem';
+import { EndpointV2, SmokeOApp } from '#app/contracts';
+import { ManualRelay, startDevnet, type Devnet } from '#app/devnet';
+import { addressToBytes32 } from '#app/messaging';
+import { loadRelayerSettings, type RelayerSettings } from '../../apps/relayer/src/relayer.config.js';
+import { jsonLogger, startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import { deploySmokeMesh } from '../support/smoke-mesh.js';
+import { waitFor } from '../support/wait.js';
+
+describe('Relayer on a 3-chain devnet', () => {
+  let dir: string;
+  let devnet: Devnet;
+  let relay: ManualRelay;
+  let apps: Map<number, Address>;
+  let settings: RelayerSettings;
+  let relayer: RelayerApp | undefined;
+  const eids = [40101, 40102, 40103];
+  const app = (eid: number) => apps.get(eid) as Address; // deployed for every eid in beforeAll
+
+  const receivedCount = (eid: number) =>
+    relay.client(eid).readContract({ address: app(eid), abi: SmokeOApp.abi, functionName: 'receivedCount' });
+  const received = async (eid: number, guid: Hex) =>
+    (
+      await relay
+        .client(eid)
+        .readContract({ address: app(eid), abi: SmokeOApp.abi, functionName: 'received', args: [guid] })
+    )[3];
+  const packet = async (guid: Hex) => {
+    const res = await fetch(`${relayer?.url}/packets/${guid}`);
+    return (await res.json()) as {
+      stage: string;
+      attempts: number;
+      lastError: string | null;
+      history: { stage: string }[];
+    };
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'segment-relayer-'));
+    devnet = await startDevnet({ chains: 3, manifestPath: join(dir, 'manifest.json') });
+    relay = new ManualRelay(devnet);
+    apps = await deploySmokeMesh(relay);
+    settings = loadRelayerSettings({
+      RELAYER_MANIFEST: join(dir, 'manifest.json'),
+      RELAYER_DATA_DIR: join(dir, 'db'),
+      RELAYER_HTTP_PORT: '0',
+      RELAYER_POLL_MS: '50',
+      RELAYER_RETRY_BASE_MS: '100',
+      RELAYER_RETRY_MAX_MS: '300',
+      RELAYER_MAX_ATTEMPTS: '3',
+    });
+    relayer = await startRelayerApp(settings, process.env.SEGMENT_TEST_LOGS ? jsonLogger() : false);
+  });
+  afterAll(async () => {
+    await relayer?.close();
+    await devnet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers messages in every direction exactly once', async () => {
+    const before = await Promise.all(eids.map(receivedCount));
+    const sent: { dst: number; guid: Hex; message: Hex }[] = [];
+    for (const src of eids) {
+      for (const dst of eids.filter((e) => e !== src)) {
+        for (let i = 0; i < 3; i++) {
+          const message = toHex(`relay ${src}->${dst} #${i}`);
+          const { packet: p } = await relay.send(src, app(src), dst, message);
+          sent.push({ dst, guid: p.guid, message });
+        }
+      }
+    }
+    await waitFor('every packet delivered', async () =>
+      (await Promise.all(sent.map((s) => received(s.dst, s.guid)))).every((m, i) => m === sent[i]?.message),
+    );
+    const after = await Promise.all(eids.map(receivedCount));
+    expect(after.map((n, i) => n - (before[i] ?? 0n))).toEqual([6n, 6n, 6n]);
+    for (const s of sent) expect((await packet(s.guid)).stage).toBe('delivered');
+    // the endpoints agree: every pathway's inbound nonce reached 3
+    for (const src of eids) {
+      for (const dst of eids.filter((e) => e !== src)) {
+        const nonce = await relay.client(dst).readContract({
+          address: relay.lz(dst).endpoint,
+          abi: EndpointV2.abi,
+          functionName: 'inboundNonce',
+          args: [app(dst), src, addressToBytes32(app(src))],
+        });
+        expect({ src, dst, nonce }).toEqual({ src, dst, nonce: 3n });
+      }
+    }
+  });
+
+  it('resumes from its cursor after a restart and delivers what was sent while it was down', async () => {
+    await relayer?.close();
+    relayer = undefined;
+    const countBefore = await receivedCount(40102);
+    const whileDown = [];
+    for (let i = 0; i < 4; i++)
+      whileDown.push((await relay.send(40101, app(40101), 40102, toHex(`while down ${i}`))).packet);
+    expect(await receivedCount(40102)).toBe(countBefore);
+    relayer = await startRelayerApp(settings, process.env.SEGMENT_TEST_LOGS ? jsonLogger() : false);
+    await waitFor('the backlog delivered', async () => (await receivedCount(40102)) === countBefore + 4n);
+    for (const p of whileDown) expect((await packet(p.guid)).stage).toBe('delivered');
+  });
+
+  it('takes a reverting receiver through failed to dead without holding up others, and delivers it after an operator retry', async () => {
+    await relay.confirm(
+      40103,
+      relay
+        .wallet(40103)
+        .writeContract({ address: app(40103), abi: SmokeOApp.abi, functionName: 'setRejectAll', args: [true] }),
+    );
+    const bad = (await relay.send(40101, app(40101), 40103, toHex('rejected for now'))).packet;
+    const good = (await relay.send(40101, app(40101), 40102, toHex('unaffected'))).packet;
+    await waitFor(
+      'the other pathway delivered',
+      async () => (await received(40102, good.guid)) === toHex('unaffected'),
+    );
+    const dead = await waitFor('the packet dead', async () => {
+      const p = await packet(bad.guid);
+      return p.stage === 'dead' ? p : undefined;
+    });
+    expect(dead.attempts).toBe(3);
+    expect(dead.lastError).toMatch(/lzReceive reverted: SmokeRejected/);
+    expect(dead.history.map((h) => h.stage)).toEqual([
+      'sent',
+      'confirmed',
+      'verified',
+      'failed',
+      'verified',
+      'failed',
+      'verified',
+      'dead',
+    ]);
+
+    await relay.confirm(
+      40103,
+      relay
+        .wallet(40103)
+        .writeContract({ address: app(40103), abi: SmokeOApp.abi, functionName: 'setRejectAll', args: [false] }),
+    );
+    const retry = await fetch(`${relayer?.url}/packets/${bad.guid}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(200);
+    await waitFor(
+      'the retried packet delivered',
+      async () => (await received(40103, bad.guid)) === toHex('rejected for now'),
+    );
+    expect((await packet(bad.guid)).stage).toBe('delivered');
+  });
+
+  it('refuses packets for a denylisted OApp with a visible reason, and relays them once the operator lifts it', async () => {
+    await relayer?.close();
+    relayer = await startRelayerApp({ ...settings, denylist: new Set([`40103:${app(40103).toLowerCase()}`]) }, false);
+    const refused = (await relay.send(40101, app(40101), 40103, toHex('denied'))).packet;
+    const allowed = (await relay.send(40101, app(40101), 40102, toHex('allowed'))).packet;
+    await waitFor(
+      'the allowed packet delivered',
+      async () => (await received(40102, allowed.guid)) === toHex('allowed'),
+    );
+    const dead = await waitFor('the denied packet dead', async () => {
+      const p = await packet(refused.guid);
+      return p.stage === 'dead' ? p : undefined;
+    });
+    expect(dead.lastError).toBe(`receiver 40103:${app(40103).toLowerCase()} is on the operator denylist`);
+    expect(await received(40103, refused.guid)).toBe('0x');
+
+    await relayer.close();
+    relayer = await startRelayerApp(settings, false);
+    expect((await fetch(`${relayer.url}/packets/${refused.guid}/retry`, { method: 'POST' })).status).toBe(200);
+    await waitFor(
+      'the packet delivered after the denylist was lifted',
+      async () => (await received(40103, refused.guid)) === toHex('denied'),
+    );
+  });
+
+  it('serves the operator API: filters, 404 and 400 with a message', async () => {
+    const list = (await (
+      await fetch(`${relayer?.url}/packets?stage=delivered&pathway=40101-40102&limit=5`)
+    ).json()) as { stage: string; pathway: string }[];
+    expect(list.length).toBe(5);
+    expect(list.every((p) => p.stage === 'delivered' && p.pathway === '40101-40102')).toBe(true);
+    const missing = await fetch(`${relayer?.url}/packets/0x${'ab'.repeat(32)}`);
+    expect(missing.status).toBe(404);
+    const bad = await fetch(`${relayer?.url}/packets?stage=flying`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/stage must be one of/);
+    const metrics = await (await fetch(`${relayer?.url}/metrics`)).text();
+    expect(metrics).toMatch(/relayer_stage_results_total\{stage="deliver",eid="40103",result="delivered"\} [1-9]/);
+    const ready = await fetch(`${relayer?.url}/ready`);
+    expect(ready.status).toBe(200);
+  });
+});
