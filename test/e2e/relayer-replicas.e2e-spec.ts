@@ -82,6 +82,13 @@ describeOnPostgres('Relayer.replicas on one Postgres', () => {
       ),
     );
     expect(after.map((n, i) => n - (before[i] ?? 0n))).toEqual([16n, 16n, 16n]);
+    // one sender per (chain, key): no replica ever lost a nonce to the other
+    const attempts = await replicas[0].database.dataSource.query<{ status: string; error: string | null }[]>(
+      `SELECT status, error FROM relayer_tx_attempt WHERE eid = ANY($1)`,
+      [eids],
+    );
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(attempts.filter((a) => a.status !== 'mined')).toEqual([]);
     for (const s of sent) {
       const deliveries = (await repo.history(s.guid)).filter((h) => h.stage === 'delivered');
       expect({ guid: s.guid, deliveries: deliveries.length }).toEqual({ guid: s.guid, deliveries: 1 });

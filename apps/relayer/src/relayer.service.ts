@@ -56,6 +56,7 @@ export class RelayerService implements OnApplicationBootstrap, OnApplicationShut
           });
         },
       },
+      locks,
     );
   }
 

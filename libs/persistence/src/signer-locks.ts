@@ -18,9 +18,18 @@ export class SignerLocks {
     private readonly maxHeld = Number.POSITIVE_INFINITY,
   ) {}
 
+  /** One query at a time on the dedicated connection, and one connection even when callers race. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /** True when this process holds (or has just taken) the lock for `key`. */
-  async tryAcquire(key: string): Promise<boolean> {
-    if (this.kind === 'pglite') return true;
+  tryAcquire(key: string): Promise<boolean> {
+    if (this.kind === 'pglite') return Promise.resolve(true);
+    const run = this.queue.then(() => this.acquire(key));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async acquire(key: string): Promise<boolean> {
     if (this.held.has(key)) return this.stillConnected();
     if (this.held.size >= this.maxHeld) return false;
     this.runner ??= await this.connect();
@@ -32,6 +41,7 @@ export class SignerLocks {
 
   /** Frees every lock (on shutdown) by closing the dedicated connection. */
   async releaseAll(): Promise<void> {
+    await this.queue;
     this.held.clear();
     const runner = this.runner;
     this.runner = undefined;
