@@ -6,7 +6,7 @@ import { dirname, join, posix, relative } from 'node:path';
 export const COMPILER_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: 'cancun',
-  viaIR: false,
+  viaIR: true,
   metadata: { bytecodeHash: 'none' },
   outputSelection: {
     '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
