@@ -35,3 +35,19 @@ export {
 export { describePlan, PlanBuilder, type ChainPlan, type PlannedStep } from './plan.js';
 export { describeRevert, sendPlan } from './send.js';
 export { ManualRelay, runSmoke, type SentPacket, type SmokeResult, type VerifyOptions } from './smoke.js';
+export {
+  DEVNET_ASSETS,
+  DEVNET_MAX_STALENESS,
+  DEVNET_RATES,
+  DEVNET_SEGMENTS,
+  DEVNET_STEWARD_BOUNDS,
+  DEVNET_TIMELOCK_SECONDS,
+  deploySegmentStack,
+  devnetRiskParams,
+  FEED_DECIMALS,
+  hubOf,
+  segmentContracts,
+  type DevnetAsset,
+  type DevnetSegment,
+  type SegmentStackOptions,
+} from './segments.js';

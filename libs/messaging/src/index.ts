@@ -1,1 +1,2 @@
 export * from './layerzero/index.js';
+export * from './governance/actions.js';
