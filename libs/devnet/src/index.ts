@@ -34,7 +34,14 @@ export {
 } from './manifest.js';
 export { describePlan, PlanBuilder, type ChainPlan, type PlannedStep } from './plan.js';
 export { describeRevert, sendPlan } from './send.js';
-export { ManualRelay, runSmoke, type SentPacket, type SmokeResult, type VerifyOptions } from './smoke.js';
+export {
+  ManualRelay,
+  runSmoke,
+  type RelayedPacket,
+  type SentPacket,
+  type SmokeResult,
+  type VerifyOptions,
+} from './smoke.js';
 export {
   DEVNET_ASSETS,
   DEVNET_MAX_STALENESS,

@@ -1,11 +1,4 @@
-import {
-  encodeDeployData,
-  encodeFunctionData,
-  parseEther,
-  parseUnits,
-  type Address,
-  type PublicClient,
-} from 'viem';
+import { encodeDeployData, encodeFunctionData, parseEther, parseUnits, type Address, type PublicClient } from 'viem';
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
 import { DevPriceFeed, DevToken, SegmentController, SegmentRiskRules, SegmentVault } from '#app/contracts';
 import {
@@ -283,9 +276,9 @@ async function planBootstrap(manifest: DevnetManifest, hub: ManifestChain, timel
   const client = createChainPublicClient(chainConfigOf(hub));
   const deployer = manifest.accounts.deployer;
   const b = new PlanBuilder(deployer, await client.getTransactionCount({ address: deployer, blockTag: 'pending' }));
-  const controller = hub.contracts[contractKey.controller] as Address; // deployed in step 1
+  const controller = hub.contracts[contractKey.controller]; // deployed in step 1
   const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
-    client.readContract({ address: controller, abi: SegmentController.abi, functionName, args } as never) as Promise<T>; // one ABI, many views
+    client.readContract({ address: controller, abi: SegmentController.abi, functionName, args }) as Promise<T>; // one ABI, many views
   const deadline = (await client.getBlock()).timestamp + 86_400n;
   const propose = async (label: string, input: ActionInput) => {
     const proposal = {
@@ -325,8 +318,8 @@ async function planBootstrap(manifest: DevnetManifest, hub: ManifestChain, timel
         action: ProposalAction.RegisterAsset,
         assetId,
         eid: chain.eid,
-        token: chain.contracts[contractKey.token(asset.symbol)] as Address, // deployed in step 1
-        feed: chain.contracts[contractKey.feed(asset.symbol)] as Address,
+        token: chain.contracts[contractKey.token(asset.symbol)], // deployed in step 1
+        feed: chain.contracts[contractKey.feed(asset.symbol)],
         maxStaleness: DEVNET_MAX_STALENESS,
       });
     }
@@ -336,7 +329,7 @@ async function planBootstrap(manifest: DevnetManifest, hub: ManifestChain, timel
     await propose(`register chain ${chain.eid}`, {
       action: ProposalAction.RegisterChain,
       eid: chain.eid,
-      vault: chain.contracts[contractKey.vault] as Address, // deployed in step 1
+      vault: chain.contracts[contractKey.vault], // deployed in step 1
     });
   }
   for (const segment of DEVNET_SEGMENTS) {

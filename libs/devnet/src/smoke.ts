@@ -174,6 +174,53 @@ export class ManualRelay {
     );
   }
 
+  private readonly relayedUpTo = new Map<number, bigint>();
+
+  /**
+   * Verifies and delivers every packet sent from `srcEid` since the last call (or since genesis),
+   * grouped by destination. Returns each packet's outcome; a receiver that reverts is reported,
+   * not thrown, so callers can assert on it.
+   */
+  async relayPending(srcEid: number): Promise<RelayedPacket[]> {
+    const client = this.client(srcEid);
+    const head = await client.getBlockNumber();
+    const from = (this.relayedUpTo.get(srcEid) ?? -1n) + 1n;
+    if (from > head) return [];
+    const logs = await client.getContractEvents({
+      address: this.lz(srcEid).endpoint,
+      abi: EndpointV2.abi,
+      eventName: 'PacketSent',
+      fromBlock: from,
+      toBlock: head,
+    });
+    this.relayedUpTo.set(srcEid, head);
+    const byDst = new Map<number, Pick<SentPacket, 'packet' | 'options'>[]>();
+    for (const log of logs) {
+      const packet = decodePacket(log.args.encodedPayload as Hex); // PacketSent always carries it
+      const list = byDst.get(packet.dstEid) ?? [];
+      list.push({ packet, options: log.args.options as Hex });
+      byDst.set(packet.dstEid, list);
+    }
+    const relayed: RelayedPacket[] = [];
+    for (const [dstEid, sent] of byDst) {
+      await this.verify(
+        dstEid,
+        sent.map((s) => s.packet),
+      );
+      const outcomes = await this.deliver(dstEid, sent);
+      sent.forEach((s, i) => {
+        const o = outcomes[i];
+        relayed.push({
+          dstEid,
+          packet: s.packet,
+          outcome: Number(o?.outcome ?? 255),
+          reason: o?.reason ?? '0x',
+        });
+      });
+    }
+    return relayed;
+  }
+
   /** Commits and executes packets through our BatchExecutor; returns each packet's outcome. */
   async deliver(dstEid: number, sent: readonly Pick<SentPacket, 'packet' | 'options'>[], role: DevnetRole = 'relayer') {
     const lz = this.lz(dstEid);
@@ -194,6 +241,14 @@ export class ManualRelay {
       (l) => l.args,
     );
   }
+}
+
+export interface RelayedPacket {
+  dstEid: number;
+  packet: LzPacket;
+  /** BatchExecutor outcome: 0 delivered, 1 already delivered, 2 commit failed, 3 receive failed. */
+  outcome: number;
+  reason: Hex;
 }
 
 export interface VerifyOptions {

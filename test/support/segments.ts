@@ -1,0 +1,316 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  maxUint256,
+  parseEther,
+  toHex,
+  type Abi,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type TransactionReceipt,
+} from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { createChainWalletClient } from '#app/chains';
+import { allErrorsAbi, DevPriceFeed, DevToken, SegmentController, SegmentVault } from '#app/contracts';
+import {
+  deploySegmentStack,
+  DEVNET_MNEMONIC,
+  devnetAccount,
+  hubOf,
+  ManualRelay,
+  segmentContracts,
+  startDevnet,
+  type Devnet,
+  type DevnetRole,
+  type RelayedPacket,
+} from '#app/devnet';
+import { encodeActionData, signProposal, toBytes32Name, type ActionInput } from '#app/messaging';
+
+export const seg = (name: string): Hex => toBytes32Name(name);
+export const asset = (symbol: string): Hex => toBytes32Name(symbol);
+
+/** Test users: anvil mnemonic accounts from index 20 on (0–9 are devnet roles), funded on demand. */
+export function user(index: number): LocalAccount {
+  return mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: 20 + index });
+}
+
+export interface SegmentWorldOptions {
+  chains?: number;
+  /** Governance timelock after bootstrap (0: proposals execute at once). */
+  timelockSeconds?: number;
+}
+
+/**
+ * A devnet with the segment stack deployed and the bootstrap delivered to every spoke, plus the
+ * handful of calls segment tests make: fund users, act as them, move prices, govern, relay.
+ */
+export class SegmentWorld {
+  readonly relay: ManualRelay;
+  readonly hubEid: number;
+  readonly eids: number[];
+  private funded = new Set<string>();
+
+  private constructor(
+    readonly devnet: Devnet,
+    private readonly dir: string,
+  ) {
+    this.relay = new ManualRelay(devnet);
+    this.hubEid = hubOf(devnet.manifest).eid;
+    this.eids = devnet.manifest.chains.map((c) => c.eid);
+  }
+
+  static async start(options: SegmentWorldOptions = {}): Promise<SegmentWorld> {
+    const dir = mkdtempSync(join(tmpdir(), 'segment-world-'));
+    const devnet = await startDevnet({ chains: options.chains ?? 3, manifestPath: join(dir, 'manifest.json') });
+    try {
+      await deploySegmentStack(devnet, { timelockSeconds: options.timelockSeconds ?? 0 });
+      const world = new SegmentWorld(devnet, dir);
+      const relayed = await world.relayAll();
+      const failed = relayed.filter((r) => r.outcome !== 0);
+      if (failed.length > 0)
+        throw new Error(`bootstrap delivery failed: ${JSON.stringify(failed.map((f) => f.reason))}`);
+      return world;
+    } catch (error) {
+      await devnet.stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.devnet.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private chain(eid: number) {
+    const chain = this.devnet.manifest.chains.find((c) => c.eid === eid);
+    if (!chain) throw new Error(`no chain ${eid}`);
+    return chain;
+  }
+
+  client(eid = this.hubEid): PublicClient {
+    return this.relay.client(eid);
+  }
+
+  vault(eid = this.hubEid): Address {
+    return segmentContracts(this.chain(eid)).vault;
+  }
+
+  get controller(): Address {
+    return segmentContracts(this.chain(this.hubEid)).controller as Address; // the hub has one
+  }
+
+  token(symbol: string, eid = this.hubEid): Address {
+    return segmentContracts(this.chain(eid)).token(symbol);
+  }
+
+  feed(symbol: string, eid = this.hubEid): Address {
+    return segmentContracts(this.chain(eid)).feed(symbol);
+  }
+
+  /** anvil's own JSON-RPC methods (setBalance, increaseTime, snapshot…). */
+  async rpc(eid: number, method: string, params: unknown[] = []): Promise<unknown> {
+    const res = await fetch(this.chain(eid).rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  }
+
+  /** Moves the chain's clock forward and mines a block. */
+  async warp(eid: number, seconds: number): Promise<void> {
+    await this.rpc(eid, 'evm_increaseTime', [seconds]);
+    await this.rpc(eid, 'evm_mine');
+  }
+
+  /** Sends a contract call as `account` and waits for it; a revert throws a `Reverted` naming the custom error. */
+  async send(
+    eid: number,
+    account: LocalAccount,
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+    value?: bigint,
+  ): Promise<TransactionReceipt> {
+    await this.ensureGas(eid, account.address);
+    const client = this.client(eid);
+    try {
+      const { request } = await client.simulateContract({
+        account,
+        address,
+        abi,
+        functionName,
+        args,
+        ...(value ? { value } : {}),
+      } as never); // one helper for every ABI: viem cannot infer a union of all of them
+      const wallet = createChainWalletClient(this.relay.chain(eid), account);
+      const hash = await wallet.writeContract(request as never); // simulateContract's request, for this account
+      const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain`);
+      return receipt;
+    } catch (error) {
+      throw Reverted.from(error) ?? error;
+    }
+  }
+
+  /** A user call on the vault. */
+  vaultCall(
+    eid: number,
+    account: LocalAccount,
+    functionName: string,
+    args: readonly unknown[],
+  ): Promise<TransactionReceipt> {
+    return this.send(eid, account, this.vault(eid), SegmentVault.abi, functionName, args);
+  }
+
+  async read<T>(
+    eid: number,
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[] = [],
+  ): Promise<T> {
+    return (await this.client(eid).readContract({ address, abi, functionName, args })) as T; // see send()
+  }
+
+  readVault<T>(eid: number, functionName: string, args: readonly unknown[] = []): Promise<T> {
+    return this.read<T>(eid, this.vault(eid), SegmentVault.abi, functionName, args);
+  }
+
+  private async ensureGas(eid: number, address: Address): Promise<void> {
+    const key = `${eid}:${address}`;
+    if (this.funded.has(key)) return;
+    await this.rpc(eid, 'anvil_setBalance', [address, toHex(parseEther('1000'))]);
+    this.funded.add(key);
+  }
+
+  /** Mints `amount` of `symbol` to `account` and approves the vault for all of it. */
+  async fund(eid: number, account: LocalAccount, symbol: string, amount: bigint): Promise<void> {
+    await this.send(eid, devnetAccount('deployer'), this.token(symbol, eid), DevToken.abi, 'mint', [
+      account.address,
+      amount,
+    ]);
+    await this.send(eid, account, this.token(symbol, eid), DevToken.abi, 'approve', [this.vault(eid), maxUint256]);
+  }
+
+  balanceOf(eid: number, symbol: string, holder: Address): Promise<bigint> {
+    return this.read<bigint>(eid, this.token(symbol, eid), DevToken.abi, 'balanceOf', [holder]);
+  }
+
+  /** Sets a feed's answer (8 decimals) now. */
+  async setPrice(eid: number, symbol: string, price: bigint): Promise<void> {
+    await this.send(eid, devnetAccount('deployer'), this.feed(symbol, eid), DevPriceFeed.abi, 'setAnswer', [price]);
+  }
+
+  async setPriceEverywhere(symbol: string, price: bigint): Promise<void> {
+    for (const eid of this.eids) await this.setPrice(eid, symbol, price);
+  }
+
+  /**
+   * Runs a proposal through the controller: two devnet governors sign, it is queued, the clock
+   * passes the timelock, it is executed. Returns the execute receipt.
+   */
+  async govern(input: ActionInput, nonce?: bigint): Promise<TransactionReceipt> {
+    const client = this.client(this.hubEid);
+    const deadline = (await client.getBlock()).timestamp + 86_400n;
+    const proposal = {
+      action: input.action,
+      data: encodeActionData(input),
+      nonce: nonce ?? BigInt(toHex(crypto.getRandomValues(new Uint8Array(16)))),
+      deadline,
+    };
+    const signatures = await signProposal(this.controller, this.chain(this.hubEid).chainId, proposal, [
+      devnetAccount('governor1'),
+      devnetAccount('governor2'),
+    ]);
+    const anyone = devnetAccount('deployer');
+    await this.send(this.hubEid, anyone, this.controller, SegmentController.abi, 'queue', [
+      proposal.action,
+      proposal.data,
+      proposal.nonce,
+      proposal.deadline,
+      signatures,
+    ]);
+    const delay = await this.read<number>(this.hubEid, this.controller, SegmentController.abi, 'delay');
+    if (delay > 0) await this.warp(this.hubEid, delay);
+    return this.send(this.hubEid, anyone, this.controller, SegmentController.abi, 'execute', [
+      proposal.action,
+      proposal.data,
+      proposal.nonce,
+      proposal.deadline,
+    ]);
+  }
+
+  /** As a devnet role. */
+  role(role: DevnetRole): LocalAccount {
+    return devnetAccount(role);
+  }
+
+  /** Relays every pending packet from every chain (hub first); returns each packet's outcome. */
+  async relayAll(): Promise<RelayedPacket[]> {
+    const out: RelayedPacket[] = [];
+    for (const eid of this.eids) out.push(...(await this.relay.relayPending(eid)));
+    return out;
+  }
+
+  /** Everything the vault holds about one segment, for exact before/after comparisons. */
+  async ledgerSnapshot(eid: number, segment: Hex): Promise<unknown> {
+    const [config, ledger, supplierAssets, totalBorrowed] = await Promise.all([
+      this.readVault<{ collateralIds: readonly Hex[] }>(eid, 'config', [segment]),
+      this.readVault<unknown>(eid, 'ledger', [segment]),
+      this.readVault<bigint>(eid, 'supplierAssets', [segment]),
+      this.readVault<bigint>(eid, 'totalBorrowed', [segment]),
+    ]);
+    const collaterals = await Promise.all(
+      config.collateralIds.map((id) => this.readVault<unknown>(eid, 'collateralConfig', [segment, id])),
+    );
+    return { config, ledger, supplierAssets, totalBorrowed, collaterals };
+  }
+}
+
+/** A revert with its custom error decoded against every ABI we deploy. */
+export class Reverted extends Error {
+  constructor(
+    readonly errorName: string,
+    readonly args: readonly unknown[],
+    options?: ErrorOptions,
+  ) {
+    super(`reverted with ${errorName}(${args.map(String).join(', ')})`, options);
+  }
+
+  static from(error: unknown): Reverted | undefined {
+    if (!(error instanceof BaseError)) return undefined;
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (!(revert instanceof ContractFunctionRevertedError)) return undefined;
+    if (revert.data) return new Reverted(revert.data.errorName, revert.data.args ?? [], { cause: error });
+    const raw = revert.raw;
+    if (!raw) return new Reverted(revert.reason ?? 'unknown', [], { cause: error });
+    try {
+      const decoded = decodeErrorResult({ abi: allErrorsAbi, data: raw });
+      return new Reverted(decoded.errorName, decoded.args ?? [], { cause: error });
+    } catch {
+      return new Reverted(`unknown ${raw.slice(0, 10)}`, [], { cause: error });
+    }
+  }
+}
+
+/** Resolves to the custom error's name a call reverted with; fails if it did not revert. */
+export async function revertName(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof Reverted) return error.errorName;
+    throw error;
+  }
+  throw new Error('expected a revert, but the call succeeded');
+}
