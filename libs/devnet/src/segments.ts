@@ -259,6 +259,7 @@ function planController(b: PlanBuilder, hub: ManifestChain, vault: Address, mani
 
 function planPeer(b: PlanBuilder, vault: Address, hub: ManifestChain): void {
   const controller = hub.contracts[contractKey.controller];
+  const controllerAbi: Abi = SegmentController.abi; // widened: `read` takes any view by name
   if (!controller) throw new Error('the hub controller must be planned before the spokes');
   b.call(
     `SegmentVault.setPeer(${hub.eid}, controller)`,
@@ -278,7 +279,7 @@ async function planBootstrap(manifest: DevnetManifest, hub: ManifestChain, timel
   const b = new PlanBuilder(deployer, await client.getTransactionCount({ address: deployer, blockTag: 'pending' }));
   const controller = hub.contracts[contractKey.controller]; // deployed in step 1
   const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
-    client.readContract({ address: controller, abi: SegmentController.abi, functionName, args }) as Promise<T>; // one ABI, many views
+    client.readContract({ address: controller, abi: controllerAbi, functionName, args }) as Promise<T>; // the caller names the view's result
   const deadline = (await client.getBlock()).timestamp + 86_400n;
   const propose = async (label: string, input: ActionInput) => {
     const proposal = {
