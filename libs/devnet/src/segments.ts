@@ -1,4 +1,12 @@
-import { encodeDeployData, encodeFunctionData, parseEther, parseUnits, type Address, type PublicClient } from 'viem';
+import {
+  encodeDeployData,
+  encodeFunctionData,
+  parseEther,
+  parseUnits,
+  type Abi,
+  type Address,
+  type PublicClient,
+} from 'viem';
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
 import { DevPriceFeed, DevToken, SegmentController, SegmentRiskRules, SegmentVault } from '#app/contracts';
 import {
@@ -259,7 +267,6 @@ function planController(b: PlanBuilder, hub: ManifestChain, vault: Address, mani
 
 function planPeer(b: PlanBuilder, vault: Address, hub: ManifestChain): void {
   const controller = hub.contracts[contractKey.controller];
-  const controllerAbi: Abi = SegmentController.abi; // widened: `read` takes any view by name
   if (!controller) throw new Error('the hub controller must be planned before the spokes');
   b.call(
     `SegmentVault.setPeer(${hub.eid}, controller)`,
@@ -278,6 +285,7 @@ async function planBootstrap(manifest: DevnetManifest, hub: ManifestChain, timel
   const deployer = manifest.accounts.deployer;
   const b = new PlanBuilder(deployer, await client.getTransactionCount({ address: deployer, blockTag: 'pending' }));
   const controller = hub.contracts[contractKey.controller]; // deployed in step 1
+  const controllerAbi: Abi = SegmentController.abi; // widened: `read` takes any view by name
   const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
     client.readContract({ address: controller, abi: controllerAbi, functionName, args }) as Promise<T>; // the caller names the view's result
   const deadline = (await client.getBlock()).timestamp + 86_400n;
