@@ -33,6 +33,8 @@ export interface RelayerSettings {
   maxLogRange: bigint;
   /** At most this many chains' senders per replica (spreads the sending among replicas). */
   maxSenderChains: number;
+  /** Attestation keeper: each chain's vault attests its segments this often (0: off). */
+  attestIntervalMs: number;
   /**
    * OApps whose packets the operator refuses to relay, as sender or receiver: `<eid>:<address>`
    * for one chain's contract, or `<address>` on every chain (lower-case).
@@ -85,6 +87,7 @@ export function loadRelayerSettings(env: Env): RelayerSettings {
     ...startBlocks(env.RELAYER_START_BLOCK, problems),
     maxLogRange: BigInt(int('RELAYER_MAX_LOG_RANGE', 2_000, 1, 100_000)),
     maxSenderChains: int('RELAYER_MAX_SENDER_CHAINS', 1_000, 1, 1_000),
+    attestIntervalMs: int('RELAYER_ATTEST_INTERVAL_MS', 60_000, 0, 86_400_000),
     denylist: new Set(
       (env.RELAYER_DENYLIST ?? '')
         .split(',')

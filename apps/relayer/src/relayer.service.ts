@@ -37,6 +37,7 @@ export class RelayerService implements OnApplicationBootstrap, OnApplicationShut
         startBlock: (eid) => settings.startBlocks.get(eid) ?? settings.startBlock,
         maxLogRange: settings.maxLogRange,
         denylist: settings.denylist,
+        attestIntervalMs: settings.attestIntervalMs,
       },
       {
         onTick: (stage, eid, result, ms) => {

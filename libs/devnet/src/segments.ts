@@ -148,6 +148,13 @@ export async function deploySegmentStack(devnet: Devnet, options: SegmentStackOp
   }
   // 2. governance on the hub
   const timelock = options.timelockSeconds ?? DEVNET_TIMELOCK_SECONDS;
+  if (
+    options.dryRun &&
+    !(await hasCode(createChainPublicClient(chainConfigOf(hub)), hub.contracts[contractKey.controller]))
+  ) {
+    log(`${hub.name}: governance bootstrap is planned once the controller exists`);
+    return plans;
+  }
   const plan = await planBootstrap(devnet.manifest, hub, timelock);
   plans.push(plan);
   await runPlan(plan, hub, options, log);

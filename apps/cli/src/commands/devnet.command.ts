@@ -1,12 +1,28 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createPublicClient, http } from 'viem';
-import { DEFAULT_MANIFEST_PATH, readManifest, startDevnet, stopDevnet, type Devnet } from '#app/devnet';
+import {
+  DEFAULT_MANIFEST_PATH,
+  deploySegmentStack,
+  readManifest,
+  startDevnet,
+  stopDevnet,
+  type Devnet,
+} from '#app/devnet';
 import { out, untilSignal } from '../io.js';
 
 function chainCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2 || n > 16) throw new InvalidArgumentError('a whole number from 2 to 16');
   return n;
+}
+
+interface DevnetUpOptions {
+  chains: number;
+  manifest: string;
+  detach: boolean;
+  dryRun: boolean;
+  verbose: boolean;
+  segments: boolean;
 }
 
 export function devnetCommand(): Command {
@@ -30,7 +46,8 @@ export function devnetCommand(): Command {
     )
     .option('--dry-run', 'print what would be sent to an already running devnet, send nothing', false)
     .option('--verbose', 'print every planned transaction', false)
-    .action(async (opts: { chains: number; manifest: string; detach: boolean; dryRun: boolean; verbose: boolean }) => {
+    .option('--no-segments', 'deploy only the LayerZero stack, not the segment contracts and demo segments')
+    .action(async (opts: DevnetUpOptions) => {
       const started = Date.now();
       out(`starting a ${opts.chains}-chain devnet…`);
       const showSteps = opts.verbose || opts.dryRun;
@@ -42,6 +59,12 @@ export function devnetCommand(): Command {
         dryRun: opts.dryRun,
         log,
       });
+      try {
+        if (opts.segments) await deploySegmentStack(net, { dryRun: opts.dryRun, log });
+      } catch (error) {
+        await net.stop();
+        throw error;
+      }
       if (opts.dryRun) return;
       printSummary(net, Date.now() - started);
       if (opts.detach || net.anvils.length === 0) {

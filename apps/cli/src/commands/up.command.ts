@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { DEFAULT_MANIFEST_PATH, startDevnet } from '#app/devnet';
+import { DEFAULT_MANIFEST_PATH, deploySegmentStack, hubOf, startDevnet } from '#app/devnet';
 import { out, untilSignal } from '../io.js';
 
 /** dist/apps/cli/src/commands → dist/apps/<app>/src/main.js */
@@ -60,6 +60,8 @@ export function upCommand(): Command {
         await devnet.stop();
       };
       try {
+        out('deploying the segment contracts and the demo segments…');
+        await deploySegmentStack(devnet, { log: (l) => (l.startsWith('  #') ? undefined : out(l)) });
         services.push(
           startService('relayer', {
             RELAYER_MANIFEST: opts.manifest,
@@ -70,6 +72,8 @@ export function upCommand(): Command {
         out(`manifest: ${devnet.manifestPath}`);
         for (const c of devnet.manifest.chains)
           out(`  ${c.name.padEnd(8)} eid ${c.eid}  chain id ${c.chainId}  ${c.rpcUrl}`);
+        const hub = hubOf(devnet.manifest);
+        out(`segments: controller ${hub.contracts.segmentController} on ${hub.name}; a SegmentVault on every chain`);
         out(`relayer:  http://127.0.0.1:${opts.relayerPort}  (/packets, /health, /ready, /metrics)`);
         out('running — press Ctrl-C to stop');
         const reason = await Promise.race([

@@ -27,6 +27,7 @@ export function buildRelayerChains(registry: ChainRegistry, senderKey: Hex, atte
       client,
       workers,
       sender: new TxSender(client, wallet, { eid: config.eid, ...(attempts ? { attempts } : {}) }),
+      ...(config.contracts.segmentVault ? { segmentVault: config.contracts.segmentVault } : {}),
     };
   });
 }

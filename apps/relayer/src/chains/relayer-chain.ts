@@ -1,4 +1,4 @@
-import type { LocalAccount, PublicClient } from 'viem';
+import type { Address, LocalAccount, PublicClient } from 'viem';
 import type { WorkerAddresses } from '../pipeline/packet-store.js';
 import type { TxSender } from './tx-sender.js';
 
@@ -10,6 +10,8 @@ export interface RelayerChain {
   client: PublicClient;
   workers: WorkerAddresses;
   sender: TxSender;
+  /** The chain's SegmentVault, when the segment contracts are deployed there (attestation keeper). */
+  segmentVault?: Address;
 }
 
 /** Signer keys of our DVN held by this process (on the devnet: the quorum; in production: one). */

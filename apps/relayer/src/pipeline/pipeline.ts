@@ -1,5 +1,6 @@
 import type { RelayerChain, DvnSigners } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
+import { Attester } from './attester.js';
 import { Confirmer } from './confirmer.js';
 import { Deliverer } from './deliverer.js';
 import type { PacketStore } from './packet-store.js';
@@ -16,6 +17,8 @@ export interface PipelineOptions {
   maxLogRange: bigint;
   /** OApps the operator refuses to relay for: `<eid>:<address>` or `<address>`, lower-case. */
   denylist: ReadonlySet<string>;
+  /** Attestation keeper interval per chain; 0 turns it off. */
+  attestIntervalMs: number;
 }
 
 /** Grants the right to send from a (chain, key); one holder across all replicas. */
@@ -23,14 +26,11 @@ export interface SenderLocks {
   tryAcquire(key: string): Promise<boolean>;
 }
 
+export type Stage = 'watch' | 'confirm' | 'verify' | 'deliver' | 'attest';
+
 export interface PipelineEvents {
-  onTick?(
-    stage: 'watch' | 'confirm' | 'verify' | 'deliver',
-    eid: number,
-    result: Record<string, number | bigint>,
-    ms: number,
-  ): void;
-  onError?(stage: 'watch' | 'confirm' | 'verify' | 'deliver', eid: number, error: unknown): void;
+  onTick?(stage: Stage, eid: number, result: Record<string, number | bigint>, ms: number): void;
+  onError?(stage: Stage, eid: number, error: unknown): void;
   onHead?(eid: number, head: bigint, cursor: bigint): void;
 }
 
@@ -47,6 +47,7 @@ export class RelayerPipeline {
   private readonly confirmer: Confirmer;
   private readonly verifier: Verifier;
   private readonly deliverer: Deliverer;
+  private readonly attester: Attester;
   private readonly heads = new Map<number, bigint>();
 
   constructor(
@@ -80,6 +81,7 @@ export class RelayerPipeline {
       },
     });
     this.deliverer = new Deliverer(store, options);
+    this.attester = new Attester({ intervalMs: options.attestIntervalMs });
   }
 
   /**
@@ -130,6 +132,7 @@ export class RelayerPipeline {
     if (!mine) return 0;
     const verified = await this.stage('verify', chain.eid, () => this.verifier.tick(chain));
     const delivered = await this.stage('deliver', chain.eid, () => this.deliverer.tick(chain));
+    await this.stage('attest', chain.eid, () => this.attester.tick(chain));
     return (verified?.verified ?? 0) + (verified?.failed ?? 0) + (delivered?.delivered ?? 0) + (delivered?.failed ?? 0);
   }
 
@@ -150,7 +153,7 @@ export class RelayerPipeline {
   }
 
   private async stage<T extends Record<string, number | bigint>>(
-    name: 'watch' | 'confirm' | 'verify' | 'deliver',
+    name: Stage,
     eid: number,
     work: () => Promise<T>,
   ): Promise<T | undefined> {
