@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isAlive, readManifest } from '#app/devnet';
+import { waitFor } from '../support/wait.js';
 
 /** The CLI as users run it: the compiled `segctl` (npm test builds it first). */
 const SEGCTL = join(process.cwd(), 'dist/apps/cli/src/main.js');
@@ -122,8 +123,13 @@ describe('segctl', () => {
     expect(ready).toBe(200);
     const pids = (readManifest(manifest)?.chains ?? []).map((c) => c.pid as number); // recorded by the foreground run
 
-    const list = segctl(['packets', '--relayer', relayer]);
-    expect(list).toMatchObject({ code: 0, out: 'no packets\n' });
+    // the demo segments' boundaries and parameters go from the hub to both spokes through the relayer
+    const delivered = await waitFor('the bootstrap broadcast delivered to both spokes', () => {
+      const list = segctl(['packets', '--relayer', relayer]);
+      const rows = list.out.split('\n').filter((l) => / 40101-4010[23] /.test(l));
+      return Promise.resolve(rows.length >= 12 && rows.every((l) => / delivered /.test(l)) ? rows : undefined);
+    });
+    expect(delivered.filter((l) => l.includes('40101-40102'))).toHaveLength(delivered.length / 2);
     const unknown = segctl(['packet', 'retry', `0x${'ab'.repeat(32)}`, '--relayer', relayer]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.err).toMatch(/relayer answered 404: no packet 0xabab/);
