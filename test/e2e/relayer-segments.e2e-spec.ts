@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { parseEther } from 'viem';
 import { SegmentController } from '#app/contracts';
 import { DEVNET_SEGMENTS, devnetRiskParams } from '#app/devnet';
 import { ProposalAction } from '#app/messaging';
 import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
 import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
-import { seg, SegmentWorld } from '../support/segments.js';
+import { asset, revertName, seg, SegmentWorld, user } from '../support/segments.js';
 import { waitFor } from '../support/wait.js';
 
 interface Attested {
@@ -66,5 +67,25 @@ describe('Relayer.segments', () => {
         expect(attested.snapshot.paramsEpoch).toBeGreaterThanOrEqual(1n);
       }
     }
+  });
+
+  it('turns a segment over its global cap ReduceOnly on every chain, on its own', async () => {
+    // $3,000 of WETH on a spoke against a $1,000 cap: the keeper attests, the hub decides, the
+    // keeper flushes the status to the spokes, the relayer delivers it
+    await w.govern({ action: ProposalAction.SetGlobalCap, segment: seg('weth'), globalCapUsd: parseEther('1000') });
+    const spoke = w.eids[1] ?? w.hubEid;
+    const borrower = user(0);
+    await w.fund(spoke, borrower, 'WETH', parseEther('1'));
+    await w.vaultCall(spoke, borrower, 'depositCollateral', [seg('weth'), 0, asset('WETH'), parseEther('1')]);
+    for (const eid of w.eids) {
+      const status = await waitFor(`weth ReduceOnly on ${eid}`, async () => {
+        const cfg = await w.readVault<{ status: number }>(eid, 'config', [seg('weth')]);
+        return cfg.status === 2 ? cfg.status : undefined;
+      });
+      expect(status).toBe(2);
+    }
+    expect(
+      await revertName(w.vaultCall(spoke, borrower, 'depositCollateral', [seg('weth'), 0, asset('WETH'), 1n])),
+    ).toBe('OperationNotAllowed');
   });
 });

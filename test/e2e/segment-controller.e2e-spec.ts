@@ -20,6 +20,7 @@ import {
 import { SegmentController } from '#app/contracts';
 import { DEVNET_SEGMENTS, DEVNET_STEWARD_BOUNDS, devnetRiskParams } from '#app/devnet';
 import {
+  decodeStoredRiskParams,
   encodeActionData,
   ProposalAction,
   proposalTypedData,
@@ -122,7 +123,8 @@ interface SegmentView {
   lastStewardUpdate: bigint;
 }
 const segmentOf = (name: string) => controllerRead<SegmentView>('getSegment', [seg(name)]);
-const riskParamsOf = (name: string) => controllerRead<RiskParams>('riskParams', [seg(name)]);
+const riskParamsOf = async (name: string): Promise<RiskParams> =>
+  decodeStoredRiskParams((await controllerRead<{ params: Hex }>('getSegment', [seg(name)])).params);
 const hubStatus = async (name: string) => (await w.readVault<{ status: number }>(hub, 'config', [seg(name)])).status;
 
 /** What the controller and the hub vault hold for a segment: compared whole before and after. */
@@ -408,6 +410,7 @@ describe('SegmentController.guardian', () => {
     expect(entryPoints).toEqual([
       'cancel',
       'execute',
+      'flushStatus', // only sends the status already decided to the spokes
       'freeze',
       'lzReceive',
       'queue',

@@ -31,7 +31,7 @@ import {
   SmokeOApp,
 } from '#app/contracts';
 import { DEVNET_SEGMENTS, devnetRiskParams, type RelayedPacket, type SentPacket } from '#app/devnet';
-import { addressToBytes32, decodePacket, lzReceiveOptions, ProposalAction, type RiskParams } from '#app/messaging';
+import { addressToBytes32, decodePacket, ProposalAction, type RiskParams } from '#app/messaging';
 import { asset, revertName, seg, SegmentWorld, user } from '../support/segments.js';
 
 /** SegmentStatus and SegmentMessages kinds as the contracts number them. */
@@ -376,14 +376,9 @@ describe('Segments.crossChain', () => {
     expect((await controllerSegment('crv')).globalCollateral).toBe(parseEther('600'));
   });
 
-  // KNOWN CONTRACT BUG — this test fails until it is fixed. A spoke pays for 200,000 + 400,000
-  // gas per segment to execute its attestation on the hub (SegmentVault._attestOptions), but when
-  // the attestation breaches the cap the hub's lzReceive also applies the status to the hub vault
-  // and quotes and sends one LayerZero message per spoke: with two spokes that takes ~590-604k
-  // gas (it depends on whether the hub vault accrues interest in that block), so the delivery
-  // runs out of gas (BatchExecutor ReceiveFailed, no revert data) and the segment stays Active.
-  // Each spoke costs a quote and a send (~135-190k), so more spokes only make it worse. The next
-  // test shows the cap logic itself works when the attestation is executed with more gas.
+  // The attestation's delivery on the hub changes the status on the controller and the hub vault
+  // at once; the broadcast to the spokes (one LayerZero send each, more gas than an attestation
+  // pays for) goes out with `flushStatus`, which anyone may call (the relayer's keeper does).
   it('turns a segment ReduceOnly everywhere past its global cap, and Active again only 5 % under it', async () => {
     await assertCapScenario({
       name: 'weth',
@@ -397,46 +392,27 @@ describe('Segments.crossChain', () => {
     });
   });
 
-  it('applies the cap and its hysteresis when the attestation is executed with enough gas (bug workaround)', async () => {
-    // The same scenario, with each attestation executed with 1,500,000 gas instead of the 600,000
-    // the spoke paid for (LayerZero lets an executor supply more gas than the options asked).
-    await assertCapScenario({
-      name: 'wbtc',
-      symbol: 'WBTC',
-      decimals: 8,
-      capUsd: 1_000_000n,
-      priceUsd: 90_000n,
-      // tenths: 12 WBTC → $1,080,000 (over); 10.8 → $972,000 (holds); 10.5 → $945,000 (restores)
-      units: { deposit: 120n, holdAt: 108n, restoreAt: 105n, per: 10n },
-      deliver: deliverWithGas(1_500_000n),
-    });
+  it('refuses a flush when no status is waiting (NothingToFlush)', async () => {
+    const call = w.send(HUB, user(6), w.controller, SegmentController.abi, 'flushStatus', [seg('wbtc')]);
+    expect(await revertName(call)).toBe('NothingToFlush');
   });
 });
 
 type Deliver = (attestation: Pick<SentPacket, 'packet' | 'options'>) => Promise<RelayedPacket[]>;
 
-/** The relayer's regular pass: the attestation executes with the gas its sender paid for. */
+/**
+ * The relayer's regular pass: the attestation executes with the gas its sender paid for; a status
+ * change it caused is flushed to the spokes and relayed.
+ */
 const deliverAsPaid: Deliver = async () => {
   const toHub = await w.relayAll();
   expect(toHub.map(summary)).toEqual([{ dstEid: HUB, outcome: Outcome.Delivered, reason: '' }]);
+  for (const name of ['weth', 'crv', 'wbtc']) {
+    const pending = await w.read<boolean>(HUB, w.controller, SegmentController.abi, 'statusPending', [seg(name)]);
+    if (pending) await w.send(HUB, user(6), w.controller, SegmentController.abi, 'flushStatus', [seg(name)]);
+  }
   return w.relayAll(); // what the hub broadcast in response
 };
-
-/** The attestation executed with `gas`, then the relayer's regular pass (which finds it delivered). */
-function deliverWithGas(gas: bigint): Deliver {
-  return async ({ packet }) => {
-    await w.relay.verify(HUB, [packet]);
-    const [outcome] = await w.relay.deliver(HUB, [{ packet, options: lzReceiveOptions(gas) }]);
-    expect(summary({ dstEid: HUB, packet, outcome: outcome?.outcome ?? 255, reason: outcome?.reason ?? '0x' })).toEqual(
-      { dstEid: HUB, outcome: Outcome.Delivered, reason: '' },
-    );
-    const relayed = await w.relayAll();
-    expect(relayed.filter((r) => r.dstEid === HUB).map(summary)).toEqual([
-      { dstEid: HUB, outcome: Outcome.AlreadyDelivered, reason: '' },
-    ]);
-    return relayed.filter((r) => r.dstEid !== HUB);
-  };
-}
 
 interface CapScenario {
   name: string;

@@ -26,6 +26,8 @@ contract SegmentController is OApp, EIP712 {
     uint256 internal constant BPS = 10_000;
     /// @dev Exposure must fall this far under the cap before a cap-triggered ReduceOnly is lifted.
     uint256 public constant CAP_HYSTERESIS_BPS = 500;
+    /// @dev A queued proposal not executed within this long after its eta can no longer be.
+    uint64 public constant EXECUTION_WINDOW = 14 days;
     uint128 internal constant CONFIG_GAS = 600_000;
     bytes32 public constant PROPOSAL_TYPEHASH =
         keccak256("Proposal(uint8 action,bytes data,uint256 nonce,uint64 deadline)");
@@ -96,6 +98,8 @@ contract SegmentController is OApp, EIP712 {
     mapping(bytes32 assetId => mapping(uint32 eid => LocalAsset)) internal _assets;
     mapping(bytes32 segment => mapping(uint32 eid => Attestation)) internal _attestations;
     mapping(bytes32 segment => uint32[]) internal _attestedEids;
+    /// @dev A status change the spokes have not been sent yet (see `flushStatus`).
+    mapping(bytes32 segment => bool) public statusPending;
 
     event ProposalQueued(bytes32 indexed id, uint8 action, uint256 nonce, uint64 eta, bytes data);
     event ProposalExecuted(bytes32 indexed id, uint8 action);
@@ -137,6 +141,8 @@ contract SegmentController is OApp, EIP712 {
     error StewardTooSoon(bytes32 segment, uint64 nextAllowed);
     error InsufficientFeeBalance(uint256 balance, uint256 fee);
     error AttestationFromWrongChain(uint32 srcEid, uint32 claimed);
+    error NothingToFlush(bytes32 segment);
+    error ProposalStale(bytes32 id, uint64 expiredAt);
 
     constructor(
         address _endpoint,
@@ -199,6 +205,7 @@ contract SegmentController is OApp, EIP712 {
         Proposal storage p = proposals[id];
         if (p.state != ProposalState.Queued) revert ProposalNotQueued(id);
         if (block.timestamp < p.eta) revert TimelockActive(id, p.eta);
+        if (block.timestamp > p.eta + EXECUTION_WINDOW) revert ProposalStale(id, p.eta + EXECUTION_WINDOW);
         p.state = ProposalState.Executed;
         _apply(action, data);
         emit ProposalExecuted(id, action);
@@ -242,7 +249,7 @@ contract SegmentController is OApp, EIP712 {
             (bytes32 segment, uint256 cap) = abi.decode(data, (bytes32, uint256));
             _existing(segment).globalCap = cap;
             emit GlobalCapChanged(segment, cap);
-            _checkCap(segment);
+            _checkCap(segment, true);
         } else if (action == REGISTER_CHAIN) {
             (uint32 eid, bytes32 vault) = abi.decode(data, (uint32, bytes32));
             _registerChain(eid, vault);
@@ -333,12 +340,33 @@ contract SegmentController is OApp, EIP712 {
     }
 
     function _setStatus(bytes32 segment, SegmentStatus status, bool byCap) internal {
+        _setStatusLocally(segment, status, byCap);
+        _sendStatusToSpokes(segment);
+    }
+
+    /// @dev The controller and the hub vault change now; the spokes learn it from `_sendStatusToSpokes`.
+    function _setStatusLocally(bytes32 segment, SegmentStatus status, bool byCap) internal {
         Segment storage s = _existing(segment);
         s.status = status;
         s.capReduceOnly = byCap && status == SegmentStatus.ReduceOnly;
         s.statusEpoch += 1;
         emit StatusChanged(segment, s.statusEpoch, status, msg.sender);
-        _broadcast(segment, SegmentMessages.SEGMENT_STATUS, _statusMessage(segment));
+        hubVault.applyFromController(_statusMessage(segment));
+        statusPending[segment] = true;
+    }
+
+    function _sendStatusToSpokes(bytes32 segment) internal {
+        statusPending[segment] = false;
+        bytes memory message = _statusMessage(segment);
+        for (uint256 i = 0; i < _spokes.length; i++) _send(_spokes[i], segment, SegmentMessages.SEGMENT_STATUS, message);
+    }
+
+    /// @notice Sends a status the global cap changed while recording an attestation (whose
+    /// delivery gas cannot also pay for a broadcast to every spoke). Anyone may call; the
+    /// relayer's keeper does.
+    function flushStatus(bytes32 segment) external {
+        if (!statusPending[segment]) revert NothingToFlush(segment);
+        _sendStatusToSpokes(segment);
     }
 
     function _registerChain(uint32 eid, bytes32 vault) internal {
@@ -412,23 +440,28 @@ contract SegmentController is OApp, EIP712 {
             s.globalCollateral = s.globalCollateral - previous.snapshot.collateralValue + snap.collateralValue;
             _attestations[snap.segment][srcEid] = Attestation(snap, m.blockNumber, m.timestamp);
             emit AttestationRecorded(snap.segment, srcEid, m.blockNumber, snap.collateralValue);
-            _checkCap(snap.segment);
+            _checkCap(snap.segment, false);
         }
     }
 
-    function _checkCap(bytes32 segment) internal {
+    /// @dev `broadcast` false: only the hub changes now and the spokes wait for `flushStatus`.
+    function _checkCap(bytes32 segment, bool broadcast) internal {
         Segment storage s = _segments[segment];
-        if (s.globalCap == 0) return;
-        if (s.status == SegmentStatus.Active && s.globalCollateral > s.globalCap) {
+        SegmentStatus next;
+        if (s.status == SegmentStatus.Active && s.globalCap != 0 && s.globalCollateral > s.globalCap) {
             emit GlobalCapExceeded(segment, s.globalCollateral, s.globalCap);
-            _setStatus(segment, SegmentStatus.ReduceOnly, true);
+            next = SegmentStatus.ReduceOnly;
         } else if (
             s.capReduceOnly && s.status == SegmentStatus.ReduceOnly
-                && s.globalCollateral * BPS <= s.globalCap * (BPS - CAP_HYSTERESIS_BPS)
+                && (s.globalCap == 0 || s.globalCollateral * BPS <= s.globalCap * (BPS - CAP_HYSTERESIS_BPS))
         ) {
             emit GlobalCapRestored(segment, s.globalCollateral, s.globalCap);
-            _setStatus(segment, SegmentStatus.Active, false);
+            next = SegmentStatus.Active;
+        } else {
+            return;
         }
+        _setStatusLocally(segment, next, next == SegmentStatus.ReduceOnly);
+        if (broadcast) _sendStatusToSpokes(segment);
     }
 
     // ---------------------------------------------------------------- broadcast
@@ -513,10 +546,6 @@ contract SegmentController is OApp, EIP712 {
 
     function getSegment(bytes32 id) external view returns (Segment memory) {
         return _segments[id];
-    }
-
-    function riskParams(bytes32 id) external view returns (RiskParams memory) {
-        return abi.decode(_existing(id).params, (RiskParams));
     }
 
     function localAsset(bytes32 assetId, uint32 eid) external view returns (LocalAsset memory) {

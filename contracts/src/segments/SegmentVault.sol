@@ -494,8 +494,8 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
 
     /// @notice Sends a snapshot of `segments` to the hub controller (pay the quoted fee; the
     /// endpoint refunds any excess). On the hub the controller receives it directly, for free.
+    /// Interest is counted as if accrued now, but no ledger is written.
     function attest(bytes32[] calldata segments) external payable nonReentrant returns (bytes32 guid) {
-        for (uint256 i = 0; i < segments.length; i++) _accrue(segments[i]);
         bytes memory message = SegmentMessages.encodeAttestation(snapshot(segments));
         if (controller != address(0)) {
             if (msg.value != 0) revert NativeFeeOnHub();
@@ -533,11 +533,13 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
         Config storage cfg = _config[segment];
         if (cfg.status == SegmentStatus.None) revert SegmentNotFound(segment);
         Ledger storage l = _ledger[segment];
+        // as if accrued now, without writing: attesting changes no ledger
+        (uint256 index,, uint256 toInsurance) = _accrued(segment, l);
         s.segment = segment;
         s.collateralValue = collateralValue(segment);
-        s.totalBorrowed = _borrowed(l);
-        s.idle = _available(l);
-        s.insurance = l.insurance;
+        s.totalBorrowed = Math.mulDiv(l.debtShares, index, RAY, Math.Rounding.Ceil);
+        s.insurance = l.insurance + toInsurance;
+        s.idle = l.cash > s.insurance ? l.cash - s.insurance : 0;
         s.badDebt = l.badDebt;
         s.accounts = l.accounts;
         s.paramsEpoch = cfg.paramsEpoch;
@@ -603,17 +605,29 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
 
     function _accrue(bytes32 segment) internal returns (Ledger storage l) {
         l = _ledger[segment];
-        uint256 elapsed = block.timestamp - l.lastAccrual;
-        if (elapsed == 0) return l;
+        if (block.timestamp == l.lastAccrual) return l;
+        (uint256 index, uint256 interest, uint256 toInsurance) = _accrued(segment, l);
         l.lastAccrual = uint64(block.timestamp);
-        if (l.debtShares == 0) return l;
+        if (interest == 0 && index == l.borrowIndex) return l;
+        l.borrowIndex = index;
+        l.insurance += toInsurance;
+        emit InterestAccrued(segment, interest, toInsurance, index);
+    }
+
+    /// @dev The borrow index, interest and insurance share the ledger would have if accrued now.
+    function _accrued(bytes32 segment, Ledger storage l)
+        internal
+        view
+        returns (uint256 index, uint256 interest, uint256 toInsurance)
+    {
+        index = l.borrowIndex;
+        uint256 elapsed = block.timestamp - l.lastAccrual;
+        if (elapsed == 0 || l.debtShares == 0) return (index, 0, 0);
         uint256 borrowed = _borrowed(l);
         uint256 factor = Math.mulDiv(_borrowRateBps(segment, l, borrowed) * RAY, elapsed, BPS * YEAR);
-        uint256 interest = Math.mulDiv(borrowed, factor, RAY);
-        uint256 toInsurance = Math.mulDiv(interest, _config[segment].reserveFactorBps, BPS);
-        l.borrowIndex += Math.mulDiv(l.borrowIndex, factor, RAY);
-        l.insurance += toInsurance;
-        emit InterestAccrued(segment, interest, toInsurance, l.borrowIndex);
+        interest = Math.mulDiv(borrowed, factor, RAY);
+        toInsurance = Math.mulDiv(interest, _config[segment].reserveFactorBps, BPS);
+        index += Math.mulDiv(index, factor, RAY);
     }
 
     /// @notice The annual borrow rate (bps) of the kinked model at the current utilisation.

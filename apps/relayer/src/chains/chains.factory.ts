@@ -28,6 +28,7 @@ export function buildRelayerChains(registry: ChainRegistry, senderKey: Hex, atte
       workers,
       sender: new TxSender(client, wallet, { eid: config.eid, ...(attempts ? { attempts } : {}) }),
       ...(config.contracts.segmentVault ? { segmentVault: config.contracts.segmentVault } : {}),
+      ...(config.contracts.segmentController ? { segmentController: config.contracts.segmentController } : {}),
     };
   });
 }

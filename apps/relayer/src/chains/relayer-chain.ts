@@ -12,6 +12,8 @@ export interface RelayerChain {
   sender: TxSender;
   /** The chain's SegmentVault, when the segment contracts are deployed there (attestation keeper). */
   segmentVault?: Address;
+  /** The hub's SegmentController (the keeper flushes its pending status broadcasts). */
+  segmentController?: Address;
 }
 
 /** Signer keys of our DVN held by this process (on the devnet: the quorum; in production: one). */

@@ -1,4 +1,5 @@
 import {
+  decodeAbiParameters,
   encodeAbiParameters,
   getAbiItem,
   keccak256,
@@ -70,6 +71,12 @@ const segmentOutputs = getAbiItem({ abi: SegmentController.abi, name: 'getSegmen
 const STEWARD_BOUNDS = segmentOutputs.find((c) => c.name === 'bounds') as AbiParameter; // a field of Segment
 
 const t = (type: string, name: string): AbiParameter => ({ type, name });
+
+/** The controller keeps each segment's parameters ABI-encoded (`getSegment(id).params`); this reads them. */
+export function decodeStoredRiskParams(params: Hex): RiskParams {
+  const [decoded] = decodeAbiParameters([RISK_PARAMS], params);
+  return decoded as RiskParams; // the RiskParams tuple, as encoded by the controller
+}
 
 export type ActionInput =
   | {
