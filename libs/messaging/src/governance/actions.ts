@@ -75,7 +75,7 @@ const t = (type: string, name: string): AbiParameter => ({ type, name });
 /** The controller keeps each segment's parameters ABI-encoded (`getSegment(id).params`); this reads them. */
 export function decodeStoredRiskParams(params: Hex): RiskParams {
   const [decoded] = decodeAbiParameters([RISK_PARAMS], params);
-  return decoded as RiskParams; // the RiskParams tuple, as encoded by the controller
+  return decoded;
 }
 
 export type ActionInput =
