@@ -258,7 +258,12 @@ export class IsolationCampaign {
     const started = performance.now();
     for (const [index, op] of ops.entries()) {
       const before = await this.state();
-      const outcome = await this.step(op);
+      const outcome = await this.step(op).catch((error: unknown) => {
+        throw new InvariantViolation(
+          `seed ${this.options.seed}, step ${index} ${JSON.stringify(op)}: the step failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      });
       const after = await this.state();
       this.check(index, op, outcome, before, after);
       this.result.ops += 1;
@@ -563,22 +568,33 @@ export async function runIsolationCampaign(w: SegmentWorld, options: CampaignOpt
   let snapshot = (await w.rpc(w.hubEid, 'evm_snapshot')) as string; // anvil returns the id as a hex string
   let runs = 0;
   let result: CampaignResult | undefined;
-  await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: options.ops, maxLength: options.ops }), async (ops) => {
-      let campaign = prepared;
-      if (runs > 0) {
-        // shrinking: every attempt starts from the state right after setup
-        await w.rpc(w.hubEid, 'evm_revert', [snapshot]);
-        snapshot = (await w.rpc(w.hubEid, 'evm_snapshot')) as string; // a reverted snapshot is gone
-        campaign = new IsolationCampaign(w, { ...options, progressEvery: 0 });
-        await campaign.resync();
-      }
-      runs += 1;
-      result = await campaign.run(ops);
-      await campaign.checkModel();
-    }),
-    { seed: options.seed, numRuns: 1, endOnFailure: options.ops > 5_000 },
-  );
+  let failure: unknown;
+  await fc
+    .assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: options.ops, maxLength: options.ops }), async (ops) => {
+        let campaign = prepared;
+        if (runs > 0) {
+          // shrinking: every attempt starts from the state right after setup
+          await w.rpc(w.hubEid, 'evm_revert', [snapshot]);
+          snapshot = (await w.rpc(w.hubEid, 'evm_snapshot')) as string; // a reverted snapshot is gone
+          campaign = new IsolationCampaign(w, { ...options, progressEvery: 0 });
+          await campaign.resync();
+        }
+        runs += 1;
+        try {
+          result = await campaign.run(ops);
+          await campaign.checkModel();
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
+      }),
+      // no shrinking: each attempt replays thousands of transactions; the seed and step name the failure
+      { seed: options.seed, numRuns: 1, endOnFailure: true },
+    )
+    .catch((error: unknown) => {
+      throw failure ?? error;
+    });
   if (!result) throw new Error('the campaign did not run');
   return result;
 }

@@ -154,7 +154,9 @@ export class SegmentWorld {
         ...(value ? { value } : {}),
       } as never); // one helper for every ABI: viem cannot infer a union of all of them
       const wallet = createChainWalletClient(this.relay.chain(eid), account);
-      const hash = await wallet.writeContract(request as never); // simulateContract's request, for this account
+      // simulateContract's request, for this account; a generous fixed gas limit (anvil charges
+      // only what is used) so a call that simulated fine cannot fail on an estimate
+      const hash = await wallet.writeContract({ ...(request as object), gas: 5_000_000n } as never);
       const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
       if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain`);
       return receipt;
