@@ -253,6 +253,26 @@ describe('SegmentVault', () => {
     });
   });
 
+  describe('SegmentVault.attestation', () => {
+    it('attests on the hub for free, straight to the controller, and refuses a fee there', async () => {
+      expect(await read<bigint>('quoteAttest', [[weth]])).toBe(0n);
+      const receipt = await call(other, 'attest', [[weth]]);
+      const [attested] = parseEventLogs({ abi: SegmentVault.abi, eventName: 'Attested', logs: receipt.logs });
+      expect(attested?.args.segments).toBe(1n);
+      const recorded = await w.read<{ snapshot: { collateralValue: bigint } }>(
+        hub,
+        w.controller,
+        SegmentController.abi,
+        'attestation',
+        [weth, hub],
+      );
+      expect(recorded.snapshot.collateralValue).toBe(parseEther('30000')); // 10 WETH at $3,000
+      const paid = w.send(hub, other, w.vault(hub), SegmentVault.abi, 'attest', [[weth]], 1n);
+      expect(await revertName(paid)).toBe('NativeFeeOnHub');
+      expect(await revertName(call(other, 'attest', [[seg('nope')]]))).toBe('SegmentNotFound');
+    });
+  });
+
   describe('SegmentVault.configuration', () => {
     it('takes configuration from the controller only', async () => {
       const message: Hex = encodeFunctionData({ abi: SegmentVault.abi, functionName: 'segmentCount' });
