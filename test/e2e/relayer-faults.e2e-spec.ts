@@ -133,6 +133,10 @@ describe('Relayer under faults', () => {
       async () => (await received(sent.packet.guid)) === toHex('sent during an outage'),
       90_000,
     );
-    expect((await packet(sent.packet.guid))?.stage).toBe('delivered');
+    const recorded = await waitFor(
+      'the delivery recorded',
+      async () => (await packet(sent.packet.guid))?.stage === 'delivered',
+    );
+    expect(recorded).toBe(true);
   });
 });

@@ -78,7 +78,12 @@ describe('Relayer on a 3-chain devnet', () => {
     );
     const after = await Promise.all(eids.map(receivedCount));
     expect(after.map((n, i) => n - (before[i] ?? 0n))).toEqual([6n, 6n, 6n]);
-    for (const s of sent) expect((await packet(s.guid)).stage).toBe('delivered');
+    // the receivers hold the payloads a moment before the relayer records the receipts
+    for (const s of sent) {
+      expect(
+        await waitFor(`${s.guid} recorded delivered`, async () => (await packet(s.guid)).stage === 'delivered'),
+      ).toBe(true);
+    }
     // the endpoints agree: every pathway's inbound nonce reached 3
     for (const src of eids) {
       for (const dst of eids.filter((e) => e !== src)) {
@@ -103,7 +108,11 @@ describe('Relayer on a 3-chain devnet', () => {
     expect(await receivedCount(40102)).toBe(countBefore);
     relayer = await startRelayerApp(settings, process.env.SEGMENT_TEST_LOGS ? jsonLogger() : false);
     await waitFor('the backlog delivered', async () => (await receivedCount(40102)) === countBefore + 4n);
-    for (const p of whileDown) expect((await packet(p.guid)).stage).toBe('delivered');
+    for (const p of whileDown) {
+      expect(
+        await waitFor(`${p.guid} recorded delivered`, async () => (await packet(p.guid)).stage === 'delivered'),
+      ).toBe(true);
+    }
   });
 
   it('takes a reverting receiver through failed to dead without holding up others, and delivers it after an operator retry', async () => {
@@ -148,7 +157,9 @@ describe('Relayer on a 3-chain devnet', () => {
       'the retried packet delivered',
       async () => (await received(40103, bad.guid)) === toHex('rejected for now'),
     );
-    expect((await packet(bad.guid)).stage).toBe('delivered');
+    expect(
+      await waitFor('the retry recorded delivered', async () => (await packet(bad.guid)).stage === 'delivered'),
+    ).toBe(true);
   });
 
   it('refuses packets for a denylisted OApp with a visible reason, and relays them once the operator lifts it', async () => {
