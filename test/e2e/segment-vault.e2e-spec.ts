@@ -357,6 +357,16 @@ describe('SegmentVault.repay', () => {
     expect(before - (await usdcOf(other))).toBe(usdc('20200'));
     expect(await debtOf(borrower)).toBe(0n);
   });
+
+  it('refuses a repayment worth less than one debt share, which would be paid and clear nothing', async () => {
+    await call(borrower, 'borrow', [weth, 0, usdc('20000'), borrower.address]);
+    await advance(YEAR); // the index is now 1.01: one unit of USDC buys no whole share
+    const debtBefore = await debtOf(borrower);
+    const paidBefore = await usdcOf(other);
+    expect(await revertName(call(other, 'repay', [weth, borrower.address, 0, 1n]))).toBe('ZeroAmount');
+    expect(await debtOf(borrower)).toBe(debtBefore);
+    expect(await usdcOf(other)).toBe(paidBefore);
+  });
 });
 
 describe('SegmentVault.interest', () => {

@@ -291,7 +291,8 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
         bytes32 key = accountKey(segment, owner, sub);
         uint256 shares;
         (repaid, shares) = _repayShares(l, _accounts[key].debtShares, amount);
-        if (repaid == 0) revert ZeroAmount();
+        // less than one debt share's worth would be paid and clear nothing
+        if (repaid == 0 || shares == 0) revert ZeroAmount();
         _pullExact(_config[segment].borrowAsset.token, repaid);
         _accounts[key].debtShares -= shares;
         l.debtShares -= shares;
@@ -339,6 +340,7 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
         toInsurance = Math.mulDiv(repaid, uint256(c.liqBonusBps) * LIQUIDATION_INSURANCE_SHARE_BPS, BPS * BPS);
         _pullExact(_config[segment].borrowAsset.token, repaid + toInsurance);
         (, uint256 shares) = _repayShares(l, _accounts[key].debtShares, repaid);
+        if (shares == 0) revert ZeroAmount();
         _accounts[key].debtShares -= shares;
         l.debtShares -= shares;
         l.cash += repaid + toInsurance;
