@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { getAddress, toHex, type Address, type Hex } from 'viem';
-import type { AttestationMessage, BoundaryMessage, RiskParamsMessage, StatusMessage } from './codec.js';
+import {
+  SegmentStatus,
+  type AttestationMessage,
+  type BoundaryMessage,
+  type RiskParamsMessage,
+  type StatusMessage,
+} from './codec.js';
 
 /** Random message bodies over each field's whole range, for codec property tests. */
 const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
@@ -42,7 +48,7 @@ export const boundaryMessageArb: fc.Arbitrary<BoundaryMessage> = fc.record({
 export const statusMessageArb: fc.Arbitrary<StatusMessage> = fc.record({
   segment: bytes32,
   statusEpoch: uint(64),
-  status: fc.integer({ min: 0, max: 4 }),
+  status: fc.constantFrom(...Object.values(SegmentStatus)),
 });
 
 export const attestationMessageArb: fc.Arbitrary<AttestationMessage> = fc.record({

@@ -23,7 +23,9 @@ import {
   encodeBoundary,
   encodeRiskParams,
   encodeStatus,
+  MessageCodecError,
   MessageKind,
+  openMessage,
 } from './codec.js';
 
 const SAMPLES = 30;
@@ -70,7 +72,7 @@ describe('Codec.contracts', () => {
     for (const m of fc.sample(arb, { numRuns: SAMPLES, seed: SEED })) {
       const ours = encode(m);
       expect(await read(contractDecode, [ours])).toEqual(m);
-      const theirs = (await read(contractEncode, [m])) as Hex; // bytes
+      const theirs = (await read(contractEncode, [m])) as Hex; // every harness encodeX returns `bytes`
       expect(theirs).toBe(ours);
       expect(decode(theirs)).toEqual(m);
       checked += 1;
@@ -111,7 +113,7 @@ describe('Codec.contracts', () => {
     ).toBe(SAMPLES);
   });
 
-  it('the contracts refuse a version-2 envelope with UnsupportedVersion', async () => {
+  it('the contracts and TS both refuse a version-2 envelope', async () => {
     const v2 = encodeAbiParameters(
       [{ type: 'uint8' }, { type: 'uint8' }, { type: 'bytes' }],
       [2, MessageKind.SEGMENT_STATUS, '0x'],
@@ -121,12 +123,11 @@ describe('Codec.contracts', () => {
       (error: unknown) => {
         const revert =
           error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
-        if (revert instanceof ContractFunctionRevertedError && revert.data) {
-          return `${revert.data.errorName}(${(revert.data.args ?? []).map(String).join(', ')})`;
-        }
-        return describeRevertData(undefined);
+        return revert instanceof ContractFunctionRevertedError ? describeRevertData(revert.raw) : String(error);
       },
     );
     expect(refused).toBe('UnsupportedVersion(2)');
+    expect(() => openMessage(v2)).toThrow(MessageCodecError);
+    expect(() => openMessage(v2)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }));
   });
 });

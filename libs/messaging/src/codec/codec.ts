@@ -4,9 +4,11 @@ import {
   getAbiItem,
   type AbiParameter,
   type AbiParameterToPrimitiveType,
+  type Address,
   type Hex,
 } from 'viem';
 import { CodecHarness } from '#app/contracts';
+import type { RiskParams } from '../governance/actions.js';
 
 /** Every cross-chain segment message is `abi.encode(uint8 version, uint8 kind, bytes body)`. */
 export const MESSAGE_VERSION = 1;
@@ -26,6 +28,9 @@ export type MessageKindName = keyof typeof MessageKind;
 
 export const SegmentStatus = { None: 0, Active: 1, ReduceOnly: 2, Frozen: 3, Retired: 4 } as const;
 export type SegmentStatus = (typeof SegmentStatus)[keyof typeof SegmentStatus];
+
+export const isSegmentStatus = (value: number): value is SegmentStatus =>
+  Number.isInteger(value) && value >= SegmentStatus.None && value <= SegmentStatus.Retired;
 
 export type MessageCodecErrorCode = 'UNSUPPORTED_VERSION' | 'UNEXPECTED_KIND' | 'MALFORMED' | 'INVALID_FIELD';
 
@@ -52,10 +57,69 @@ const ENVELOPE = [
   { type: 'bytes', name: 'body' },
 ] as const satisfies readonly AbiParameter[];
 
-export type RiskParamsMessage = AbiParameterToPrimitiveType<typeof RISK_PARAMS_MESSAGE>;
-export type BoundaryMessage = AbiParameterToPrimitiveType<typeof BOUNDARY_MESSAGE>;
-export type StatusMessage = AbiParameterToPrimitiveType<typeof STATUS_MESSAGE>;
-export type AttestationMessage = AbiParameterToPrimitiveType<typeof ATTESTATION_MESSAGE>;
+/** RISK_PARAMS: applies when `paramsEpoch` is newer and the vault already has `boundaryEpoch`. */
+export interface RiskParamsMessage {
+  segment: Hex;
+  paramsEpoch: bigint;
+  boundaryEpoch: bigint;
+  params: RiskParams;
+}
+
+/** An asset as it exists on one chain: the token, its USD feed and the feed's staleness limit (s). */
+export interface LocalAsset {
+  assetId: Hex;
+  token: Address;
+  feed: Address;
+  maxStaleness: number;
+}
+
+/** BOUNDARY: the segment's borrow asset and its full set of collateral assets on that chain. */
+export interface BoundaryMessage {
+  segment: Hex;
+  boundaryEpoch: bigint;
+  borrowAsset: LocalAsset;
+  collaterals: readonly LocalAsset[];
+}
+
+/** SEGMENT_STATUS. */
+export interface StatusMessage {
+  segment: Hex;
+  statusEpoch: bigint;
+  status: SegmentStatus;
+}
+
+/** One segment's state on one chain; `collateralValue` in USD with 18 decimals. */
+export interface SegmentSnapshot {
+  segment: Hex;
+  collateralValue: bigint;
+  totalBorrowed: bigint;
+  idle: bigint;
+  insurance: bigint;
+  badDebt: bigint;
+  accounts: number;
+  paramsEpoch: bigint;
+  boundaryEpoch: bigint;
+  statusEpoch: bigint;
+}
+
+/** ATTESTATION: a vault's snapshot of some of its segments at one block. */
+export interface AttestationMessage {
+  eid: number;
+  blockNumber: bigint;
+  timestamp: bigint;
+  segments: readonly SegmentSnapshot[];
+}
+
+// Compile-time proof that the hand-written types and the ABI's agree, in both directions.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Abi<P extends AbiParameter> = AbiParameterToPrimitiveType<P>;
+const typesMatchAbi: [
+  Same<RiskParamsMessage, Abi<typeof RISK_PARAMS_MESSAGE>>,
+  Same<BoundaryMessage, Abi<typeof BOUNDARY_MESSAGE>>,
+  Same<Omit<StatusMessage, 'status'> & { status: number }, Abi<typeof STATUS_MESSAGE>>,
+  Same<AttestationMessage, Abi<typeof ATTESTATION_MESSAGE>>,
+] = [true, true, true, true];
+void typesMatchAbi;
 
 export type DecodedMessage =
   | { kind: 'RISK_PARAMS'; message: RiskParamsMessage }
@@ -75,8 +139,9 @@ export function encodeBoundary(m: BoundaryMessage): Hex {
 
 /** The contracts' decoder rejects an enum value out of range, so this refuses to produce one. */
 export function encodeStatus(m: StatusMessage): Hex {
-  if (!Number.isInteger(m.status) || m.status < SegmentStatus.None || m.status > SegmentStatus.Retired) {
-    throw new MessageCodecError('INVALID_FIELD', `status must be 0..4 (None..Retired), got ${m.status}`);
+  const status: number = m.status; // widened: untyped callers can pass anything
+  if (!isSegmentStatus(status)) {
+    throw new MessageCodecError('INVALID_FIELD', `status must be 0..4 (None..Retired), got ${String(status)}`);
   }
   return envelope(MessageKind.SEGMENT_STATUS, encodeAbiParameters([STATUS_MESSAGE], [m]));
 }
@@ -119,12 +184,18 @@ function decodeBody<P extends AbiParameter>(param: P, body: Hex): AbiParameterTo
   }
 }
 
+/** Solidity's decoder reverts on an enum value out of range; so does this. */
+function statusBody(body: Hex): StatusMessage {
+  const { segment, statusEpoch, status } = decodeBody(STATUS_MESSAGE, body);
+  if (!isSegmentStatus(status)) throw new MessageCodecError('MALFORMED', `status ${status} is not 0..4`);
+  return { segment, statusEpoch, status };
+}
+
 export const decodeRiskParamsMessage = (m: Hex): RiskParamsMessage =>
   decodeBody(RISK_PARAMS_MESSAGE, bodyOf(m, MessageKind.RISK_PARAMS));
 export const decodeBoundaryMessage = (m: Hex): BoundaryMessage =>
   decodeBody(BOUNDARY_MESSAGE, bodyOf(m, MessageKind.BOUNDARY));
-export const decodeStatusMessage = (m: Hex): StatusMessage =>
-  decodeBody(STATUS_MESSAGE, bodyOf(m, MessageKind.SEGMENT_STATUS));
+export const decodeStatusMessage = (m: Hex): StatusMessage => statusBody(bodyOf(m, MessageKind.SEGMENT_STATUS));
 export const decodeAttestationMessage = (m: Hex): AttestationMessage =>
   decodeBody(ATTESTATION_MESSAGE, bodyOf(m, MessageKind.ATTESTATION));
 
@@ -137,7 +208,7 @@ export function decodeMessage(message: Hex): DecodedMessage {
     case MessageKind.BOUNDARY:
       return { kind: 'BOUNDARY', message: decodeBody(BOUNDARY_MESSAGE, body) };
     case MessageKind.SEGMENT_STATUS:
-      return { kind: 'SEGMENT_STATUS', message: decodeBody(STATUS_MESSAGE, body) };
+      return { kind: 'SEGMENT_STATUS', message: statusBody(body) };
     case MessageKind.ATTESTATION:
       return { kind: 'ATTESTATION', message: decodeBody(ATTESTATION_MESSAGE, body) };
     default:
