@@ -1,37 +1,65 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseEther, parseEventLogs, parseUnits, type Hex, type LocalAccount } from 'viem';
+import { parseEther, parseEventLogs, parseUnits, type Hex, type LocalAccount, type TransactionReceipt } from 'viem';
 import { SegmentVault } from '#app/contracts';
-import { Reverted, asset, seg, SegmentWorld, user } from '../support/segments.js';
+import { Reverted, asset, revertName, seg, SegmentWorld, user } from '../support/segments.js';
 
 const usdc = (n: string) => parseUnits(n, 6);
 const price8 = (n: string) => parseUnits(n, 8); // feeds answer with 8 decimals
+const crv = seg('crv');
 
 interface Ledger {
+  cash: bigint;
   insurance: bigint;
   badDebt: bigint;
   supplyShares: bigint;
+  debtShares: bigint;
+  accounts: number;
+}
+
+interface Position {
+  liquidationValue: bigint;
+  debtValue: bigint;
+}
+
+/** One sub-account of one user. */
+interface Holder {
+  who: LocalAccount;
+  sub: number;
 }
 
 /**
  * The story our users know (Aave CRV 2022): one collateral asset crashes. Here CRV falls 60 % in
  * one step; the 'crv' segment's unhealthy accounts are liquidated until none is left, 'crv'
- * realises bad debt and its own insurance and suppliers absorb it — and the 'weth' and 'wbtc'
- * segments, their suppliers, borrowers and insurance, are unchanged to the wei.
+ * realises bad debt that its own insurance and then its own suppliers absorb — and the 'weth' and
+ * 'wbtc' segments, their suppliers, borrowers and insurance, are unchanged to the wei.
  */
 describe('Segments.crash', () => {
   let w: SegmentWorld;
   let hub: number;
-  const lenders = [user(0), user(1)];
-  // crv borrowers at the 55 % LTV, near it, and well under it
-  const crvBorrowers = [
-    { who: user(2), borrow: usdc('33000') },
-    { who: user(3), borrow: usdc('30000') },
-    { who: user(4), borrow: usdc('10000') },
+  const lenders = [
+    { who: user(0), amount: usdc('200000') },
+    { who: user(1), amount: usdc('150000') },
+    { who: user(2), amount: usdc('50000') },
   ];
-  const wethBorrower = user(5);
-  const wbtcBorrower = user(6);
-  const liquidator = user(7);
-  const bystanders = [...lenders, wethBorrower, wbtcBorrower];
+  // 100,000 CRV each ($60,000; $24,000 after the crash, liquidation value $15,600). The first two
+  // borrow at and near the 55 % LTV and end under water; the third is unhealthy but not under water
+  // (liquidated back to health, keeps collateral); the fourth stays healthy throughout.
+  const crvBorrowers = [
+    { who: user(3), borrow: usdc('33000') },
+    { who: user(4), borrow: usdc('30000') },
+    { who: user(5), borrow: usdc('18000') },
+    { who: user(6), borrow: usdc('10000') },
+  ];
+  // outside crv: borrowers at their segment's LTV and well under it, in two sub-accounts
+  const wethBorrowers = [
+    { who: user(7), sub: 0, collateral: parseEther('20'), borrow: usdc('48000') },
+    { who: user(8), sub: 1, collateral: parseEther('5'), borrow: usdc('6000') },
+  ];
+  const wbtcBorrowers = [
+    { who: user(9), sub: 0, collateral: parseUnits('1', 8), borrow: usdc('67500') },
+    { who: user(8), sub: 2, collateral: parseUnits('0.5', 8), borrow: usdc('20000') },
+  ];
+  const liquidator = user(10);
 
   beforeAll(async () => {
     w = await SegmentWorld.start();
@@ -41,49 +69,79 @@ describe('Segments.crash', () => {
     await w?.stop();
   });
 
-  const readLedger = (name: string) => w.readVault<Ledger>(hub, 'ledger', [seg(name)]);
-  const supplierAssets = (name: string) => w.readVault<bigint>(hub, 'supplierAssets', [seg(name)]);
+  const readLedger = (segment: Hex) => w.readVault<Ledger>(hub, 'ledger', [segment]);
+  const supplierAssets = (segment: Hex) => w.readVault<bigint>(hub, 'supplierAssets', [segment]);
+  const debtOf = (segment: Hex, h: Holder) => w.readVault<bigint>(hub, 'debtOf', [segment, h.who.address, h.sub]);
+  const positionOf = (segment: Hex, h: Holder) =>
+    w.readVault<Position>(hub, 'position', [segment, h.who.address, h.sub]);
 
-  /** Everything each user holds in a segment (sub-account 0). */
-  function holdings(segment: Hex, collateral: string, accounts: readonly LocalAccount[]) {
+  /** Everything each holder has in a segment: supply shares, debt and collateral. */
+  function holdings(segment: Hex, collateral: string, holders: readonly Holder[]) {
     return Promise.all(
-      accounts.map(async (a) => ({
-        user: a.address,
-        shares: await w.readVault<bigint>(hub, 'supplySharesOf', [segment, a.address]),
-        debt: await w.readVault<bigint>(hub, 'debtOf', [segment, a.address, 0]),
+      holders.map(async (h) => ({
+        user: h.who.address,
+        sub: h.sub,
+        shares: await w.readVault<bigint>(hub, 'supplySharesOf', [segment, h.who.address]),
+        debt: await debtOf(segment, h),
         collateral: await w.readVault<bigint>(hub, 'collateralOf', [
-          await w.readVault<Hex>(hub, 'accountKey', [segment, a.address, 0]),
+          await w.readVault<Hex>(hub, 'accountKey', [segment, h.who.address, h.sub]),
           asset(collateral),
         ]),
       })),
     );
   }
 
+  const lenderHolders: Holder[] = lenders.map(({ who }) => ({ who, sub: 0 }));
   const untouched = async () => ({
     weth: await w.ledgerSnapshot(hub, seg('weth')),
     wbtc: await w.ledgerSnapshot(hub, seg('wbtc')),
-    wethUsers: await holdings(seg('weth'), 'WETH', bystanders),
-    wbtcUsers: await holdings(seg('wbtc'), 'WBTC', bystanders),
+    wethUsers: await holdings(seg('weth'), 'WETH', [...lenderHolders, ...wethBorrowers]),
+    wbtcUsers: await holdings(seg('wbtc'), 'WBTC', [...lenderHolders, ...wbtcBorrowers]),
   });
 
-  it('liquidates crv, realises its bad debt inside crv, and leaves weth and wbtc unchanged to the wei', async () => {
-    for (const u of [...lenders, liquidator]) await w.fund(hub, u, 'USDC', usdc('10000000'));
-    for (const name of ['weth', 'crv', 'wbtc']) {
-      for (const l of lenders) await w.vaultCall(hub, l, 'supply', [seg(name), usdc('200000'), l.address]);
+  async function openPositions(): Promise<void> {
+    for (const { who, amount } of lenders) {
+      await w.fund(hub, who, 'USDC', 3n * amount + usdc('1'));
+      for (const name of ['weth', 'crv', 'wbtc'])
+        await w.vaultCall(hub, who, 'supply', [seg(name), amount, who.address]);
     }
     for (const { who, borrow } of crvBorrowers) {
       await w.fund(hub, who, 'CRV', parseEther('100000'));
-      await w.vaultCall(hub, who, 'depositCollateral', [seg('crv'), 0, asset('CRV'), parseEther('100000')]); // $60,000
-      await w.vaultCall(hub, who, 'borrow', [seg('crv'), 0, borrow, who.address]);
+      await w.vaultCall(hub, who, 'depositCollateral', [crv, 0, asset('CRV'), parseEther('100000')]);
+      await w.vaultCall(hub, who, 'borrow', [crv, 0, borrow, who.address]);
     }
-    // weth and wbtc borrowers, both at their segment's LTV: the riskiest positions outside crv
-    await w.fund(hub, wethBorrower, 'WETH', parseEther('20'));
-    await w.vaultCall(hub, wethBorrower, 'depositCollateral', [seg('weth'), 0, asset('WETH'), parseEther('20')]);
-    await w.vaultCall(hub, wethBorrower, 'borrow', [seg('weth'), 0, usdc('48000'), wethBorrower.address]);
-    await w.fund(hub, wbtcBorrower, 'WBTC', parseUnits('1', 8));
-    await w.vaultCall(hub, wbtcBorrower, 'depositCollateral', [seg('wbtc'), 0, asset('WBTC'), parseUnits('1', 8)]);
-    await w.vaultCall(hub, wbtcBorrower, 'borrow', [seg('wbtc'), 0, usdc('67500'), wbtcBorrower.address]);
+    for (const [name, symbol, borrowers] of [
+      ['weth', 'WETH', wethBorrowers],
+      ['wbtc', 'WBTC', wbtcBorrowers],
+    ] as const) {
+      // literal tuples: each segment keeps its collateral symbol and its borrowers
+      for (const { who, sub, collateral, borrow } of borrowers) {
+        await w.fund(hub, who, symbol, collateral);
+        await w.vaultCall(hub, who, 'depositCollateral', [seg(name), sub, asset(symbol), collateral]);
+        await w.vaultCall(hub, who, 'borrow', [seg(name), sub, borrow, who.address]);
+      }
+    }
+  }
 
+  /** Liquidates every crv borrower until each is healthy or has no debt left; returns the receipts. */
+  async function liquidateCrv(): Promise<TransactionReceipt[]> {
+    const receipts: TransactionReceipt[] = [];
+    for (const { who } of crvBorrowers) {
+      for (let debt = await debtOf(crv, { who, sub: 0 }); debt > 0n; debt = await debtOf(crv, { who, sub: 0 })) {
+        try {
+          receipts.push(await w.vaultCall(hub, liquidator, 'liquidate', [crv, who.address, 0, asset('CRV'), debt]));
+        } catch (error) {
+          if (error instanceof Reverted && error.errorName === 'AccountHealthy') break;
+          throw error;
+        }
+      }
+    }
+    return receipts;
+  }
+
+  it('liquidates crv, realises its bad debt inside crv, and leaves weth and wbtc unchanged to the wei', async () => {
+    await openPositions();
+    await w.fund(hub, liquidator, 'USDC', usdc('10000000'));
     // a month of interest, so every insurance fund holds something; then the feeds are refreshed
     await w.warp(hub, 30 * 86_400);
     for (const [symbol, price] of [
@@ -95,76 +153,94 @@ describe('Segments.crash', () => {
       // literal pairs: symbol and price keep their types
       await w.setPrice(hub, symbol, price);
     }
-    const [lender] = lenders;
-    if (!lender) throw new Error('a lender');
-    for (const name of ['weth', 'crv', 'wbtc'])
-      await w.vaultCall(hub, lender, 'supply', [seg(name), 1n, lender.address]);
-    for (const name of ['weth', 'crv', 'wbtc']) expect((await readLedger(name)).insurance).toBeGreaterThan(0n);
+    const [first] = lenders;
+    if (!first) throw new Error('a lender');
+    for (const name of ['weth', 'crv', 'wbtc']) {
+      await w.vaultCall(hub, first.who, 'supply', [seg(name), 1n, first.who.address]); // accrues
+      expect((await readLedger(seg(name))).insurance).toBeGreaterThan(0n);
+    }
 
     const before = await untouched();
-    const crvBefore = await readLedger('crv');
-    const crvSuppliersBefore = await supplierAssets('crv');
-    const crvLenderShares = await holdings(seg('crv'), 'CRV', lenders);
+    const crvBefore = await readLedger(crv);
+    const crvSuppliersBefore = await supplierAssets(crv);
+    const crvLenders = await holdings(crv, 'CRV', lenderHolders);
     expect(crvBefore.badDebt).toBe(0n);
 
-    // CRV: $0.60 → $0.24 in one step; 100,000 CRV now back $24,000 (liquidation value $15,600)
+    // CRV: $0.60 → $0.24 in one step
     await w.setPrice(hub, 'CRV', price8('0.24'));
-    let liquidations = 0;
-    const bad: { amount: bigint; fromInsurance: bigint; fromSuppliers: bigint }[] = [];
-    for (const { who } of crvBorrowers) {
-      for (;;) {
-        const debt = await w.readVault<bigint>(hub, 'debtOf', [seg('crv'), who.address, 0]);
-        if (debt === 0n) break;
-        try {
-          const receipt = await w.vaultCall(hub, liquidator, 'liquidate', [
-            seg('crv'),
-            who.address,
-            0,
-            asset('CRV'),
-            debt,
-          ]);
-          liquidations += 1;
-          for (const e of parseEventLogs({ abi: SegmentVault.abi, eventName: 'BadDebtRealised', logs: receipt.logs }))
-            bad.push(e.args);
-        } catch (error) {
-          if (error instanceof Reverted && error.errorName === 'AccountHealthy') break;
-          throw error;
-        }
+    const receipts = await liquidateCrv();
+    const logs = receipts.flatMap((r) => parseEventLogs({ abi: SegmentVault.abi, logs: r.logs }));
+    expect(logs.every((log) => !('segment' in log.args) || log.args.segment === crv)).toBe(true);
+
+    // replay the crash's events in order: insurance pays each bad debt first, all it holds, then suppliers
+    let insurance = crvBefore.insurance;
+    const sum = { repaid: 0n, seized: 0n, toInsurance: 0n, realised: 0n, fromSuppliers: 0n, supplierInterest: 0n };
+    const realised: Hex[] = [];
+    for (const log of logs) {
+      if (log.eventName === 'InterestAccrued') {
+        insurance += log.args.toInsurance;
+        sum.supplierInterest += log.args.interest - log.args.toInsurance;
+      } else if (log.eventName === 'Liquidated') {
+        insurance += log.args.toInsurance;
+        sum.repaid += log.args.repaid;
+        sum.seized += log.args.seized;
+        sum.toInsurance += log.args.toInsurance;
+      } else if (log.eventName === 'BadDebtRealised') {
+        expect(log.args.amount).toBeGreaterThan(insurance); // so the whole fund goes, and suppliers pay the rest
+        expect(log.args.fromInsurance).toBe(insurance);
+        expect(log.args.fromSuppliers).toBe(log.args.amount - insurance);
+        insurance = 0n;
+        sum.realised += log.args.amount;
+        sum.fromSuppliers += log.args.fromSuppliers;
+        realised.push(log.args.owner);
       }
     }
+    // the two borrowers under water were realised, no one else
+    expect(realised).toEqual(crvBorrowers.slice(0, 2).map((b) => b.who.address));
 
-    const crvAfter = await readLedger('crv');
-    const crvSuppliersAfter = await supplierAssets('crv');
-    expect(liquidations).toBeGreaterThanOrEqual(2);
-    // the two borrowers near the LTV were under water ($24,000 against $30,000 and more): both realised
-    expect(bad).toHaveLength(2);
-    const total = (key: 'amount' | 'fromInsurance' | 'fromSuppliers') => bad.reduce((sum, e) => sum + e[key], 0n);
-    expect(crvAfter.badDebt).toBeGreaterThan(0n);
-    expect(crvAfter.badDebt).toBe(total('amount'));
-    expect(total('fromInsurance') + total('fromSuppliers')).toBe(total('amount'));
-    // insurance paid first, all it had (more than before the crash: the liquidations' bonus share went in first)…
-    expect(bad[0]?.fromInsurance).toBeGreaterThanOrEqual(crvBefore.insurance);
-    expect(crvAfter.insurance).toBe(0n);
-    expect(crvAfter.insurance).toBeLessThan(crvBefore.insurance);
-    // …then the suppliers: their assets fell, their shares did not move
-    expect(total('fromSuppliers')).toBeGreaterThan(0n);
-    expect(crvSuppliersAfter).toBeLessThan(crvSuppliersBefore);
+    const crvAfter = await readLedger(crv);
+    expect(crvAfter.insurance).toBe(insurance);
+    expect(crvAfter.badDebt).toBe(sum.realised);
+    expect(crvAfter.cash).toBe(crvBefore.cash + sum.repaid + sum.toInsurance);
+    expect(crvAfter.accounts).toBe(crvBefore.accounts - 2); // emptied accounts are closed
+    expect(await w.balanceOf(hub, 'CRV', liquidator.address)).toBe(sum.seized);
+    // the suppliers lost what insurance could not pay (less the interest they earned meanwhile),
+    // within two units of debt-share rounding per liquidation; their shares did not move
+    const suppliersAfter = await supplierAssets(crv);
+    const loss = crvSuppliersBefore + sum.supplierInterest - suppliersAfter;
+    const rounding = 2n * BigInt(receipts.length);
+    expect(sum.fromSuppliers).toBeGreaterThan(0n);
+    expect(loss - sum.fromSuppliers).toBeGreaterThanOrEqual(-rounding);
+    expect(loss - sum.fromSuppliers).toBeLessThanOrEqual(rounding);
+    expect(suppliersAfter).toBeLessThan(crvSuppliersBefore);
     expect(crvAfter.supplyShares).toBe(crvBefore.supplyShares);
-    expect(await holdings(seg('crv'), 'CRV', lenders)).toEqual(crvLenderShares);
-    // no crv account is left to liquidate; the healthy one (LTV 17 %, now 42 % of a 65 % threshold) keeps its loan
+    expect(await holdings(crv, 'CRV', lenderHolders)).toEqual(crvLenders);
+
+    // no crv account is left to liquidate; the two above water keep collateral and debt
     for (const { who } of crvBorrowers) {
-      const p = await w.readVault<{ liquidationValue: bigint; debtValue: bigint }>(hub, 'position', [
-        seg('crv'),
-        who.address,
-        0,
-      ]);
+      const p = await positionOf(crv, { who, sub: 0 });
       expect(p.liquidationValue).toBeGreaterThanOrEqual(p.debtValue);
     }
-    const [, , healthy] = crvBorrowers;
-    expect(await w.readVault<bigint>(hub, 'debtOf', [seg('crv'), healthy?.who.address, 0])).toBeGreaterThan(
-      usdc('10000'),
+    const kept = await holdings(
+      crv,
+      'CRV',
+      crvBorrowers.slice(2).map(({ who }) => ({ who, sub: 0 })),
     );
-    // and nothing outside crv moved, to the wei
+    expect(kept.map((k) => k.debt > 0n && k.collateral > 0n)).toEqual([true, true]);
+    // the third was liquidated back to health (some of its CRV seized), the fourth untouched
+    expect(kept.map((k) => k.collateral < parseEther('100000'))).toEqual([true, false]);
+
+    // nothing outside crv is liquidatable, and nothing outside crv moved, to the wei
+    for (const [name, symbol, borrowers] of [
+      ['weth', 'WETH', wethBorrowers],
+      ['wbtc', 'WBTC', wbtcBorrowers],
+    ] as const) {
+      // literal tuples: each segment keeps its collateral symbol and its borrowers
+      for (const { who, sub } of borrowers) {
+        const attempt = w.vaultCall(hub, liquidator, 'liquidate', [seg(name), who.address, sub, asset(symbol), 1n]);
+        expect(await revertName(attempt)).toBe('AccountHealthy');
+      }
+    }
     expect(await untouched()).toEqual(before);
   });
 });
