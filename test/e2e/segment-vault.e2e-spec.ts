@@ -586,14 +586,9 @@ describe('SegmentVault.liquidate', () => {
     );
   });
 
-  // KNOWN BUG (reported, not fixed here): SegmentVault.liquidate cannot take the last dust of an
-  // account's collateral once the borrow index is above 1 RAY. Seizing all of it caps `repaid` at
-  // the dust's value rounded up, 1 unit; 1 unit buys floor(RAY / index) = 0 debt shares, so
-  // _settleLiquidation reverts ZeroAmount for any repayAmount. The account is never emptied, its
-  // debt is never realised as bad debt, and it keeps accruing inside totalBorrowed and
-  // supplierAssets. Any liquidator reaches this state by choosing the amount below. The failing
-  // expectation is removed (marked below) so the suite stays green.
-  it('KNOWN BUG: a liquidation may leave dust collateral, and the debt behind it is never realised', async () => {
+  // A liquidation may leave dust collateral worth less than one debt share; the next one sweeps
+  // it (repaying 1 unit, which clears no share) and realises the debt left as bad debt.
+  it('sweeps dust collateral left by a liquidation and realises the debt behind it as bad debt', async () => {
     await call(borrower, 'borrow', [weth, 0, usdc('24000'), borrower.address]);
     await advance(YEAR); // index 1.012
     await w.setPrice(hub, 'USDC', price8(1));
@@ -617,12 +612,15 @@ describe('SegmentVault.liquidate', () => {
     expect(await debtOf(borrower)).toBe(478_476_194n);
     const p = await positionOf(borrower);
     expect(p.liquidationValue).toBeLessThan(p.debtValue); // deeply unhealthy, yet:
-    // REMOVED failing expectation — the next liquidation should seize the dust and realise the
-    // 478.476194 USDC left as bad debt:
-    //   const receipt = await call(liquidator, 'liquidate', [weth, borrower.address, 0, WETH, maxUint256]);
-    //   expect(one(events(receipt, 'BadDebtRealised')).args.amount).toBe(478_476_194n);
-    // Actual: it reverts ZeroAmount (for 1n, 1 USDC and maxUint256 alike), so ledger.badDebt stays 0.
-    expect((await ledger()).badDebt).toBe(0n);
+    const sweep = await call(liquidator, 'liquidate', [weth, borrower.address, 0, WETH, maxUint256]);
+    expect(one(events(sweep, 'Liquidated')).args.seized).toBe(dust);
+    const realised = one(events(sweep, 'BadDebtRealised')).args.amount;
+    // the 1 unit repaid bought no share: the whole debt left is realised (the unit joins the cash)
+    expect(one(events(sweep, 'Liquidated')).args.repaid).toBe(1n);
+    expect(realised).toBe(478_476_194n);
+    expect(await collateralOf(borrower)).toBe(0n);
+    expect(await debtOf(borrower)).toBe(0n);
+    expect((await ledger()).badDebt).toBe(realised);
   });
 });
 

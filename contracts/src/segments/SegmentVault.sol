@@ -340,7 +340,9 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
         toInsurance = Math.mulDiv(repaid, uint256(c.liqBonusBps) * LIQUIDATION_INSURANCE_SHARE_BPS, BPS * BPS);
         _pullExact(_config[segment].borrowAsset.token, repaid + toInsurance);
         (, uint256 shares) = _repayShares(l, _accounts[key].debtShares, repaid);
-        if (shares == 0) revert ZeroAmount();
+        // a repayment worth less than one share clears nothing; only the sweep of the last
+        // collateral may do it, since the debt left is then realised as bad debt
+        if (shares == 0 && seized < collateralOf[key][assetId]) revert ZeroAmount();
         _accounts[key].debtShares -= shares;
         l.debtShares -= shares;
         l.cash += repaid + toInsurance;
