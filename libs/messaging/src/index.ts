@@ -1,3 +1,3 @@
 export * from './layerzero/index.js';
 export * from './governance/actions.js';
-export * from './codec/codec.js';
+export * from './codec/index.js';

@@ -6,7 +6,7 @@ import {
   type BoundaryMessage,
   type RiskParamsMessage,
   type StatusMessage,
-} from './codec.js';
+} from './types.js';
 
 /** Random message bodies over each field's whole range, for codec property tests. */
 const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });

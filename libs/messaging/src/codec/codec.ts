@@ -1,217 +1,131 @@
+import { BaseError, decodeAbiParameters, encodeAbiParameters, type Hex } from 'viem';
+import { ATTESTATION_MESSAGE, BOUNDARY_MESSAGE, ENVELOPE, RISK_PARAMS_MESSAGE, STATUS_MESSAGE } from './abi.js';
+import { MessageCodecError, type MessageCodecErrorCode } from './errors.js';
 import {
-  decodeAbiParameters,
-  encodeAbiParameters,
-  getAbiItem,
-  type AbiParameter,
-  type AbiParameterToPrimitiveType,
-  type Address,
-  type Hex,
-} from 'viem';
-import { CodecHarness } from '#app/contracts';
-import type { RiskParams } from '../governance/actions.js';
+  isSegmentStatus,
+  MESSAGE_VERSION,
+  MessageKind,
+  type AttestationMessage,
+  type BoundaryMessage,
+  type DecodedMessage,
+  type MessageKindName,
+  type RiskParamsMessage,
+  type StatusMessage,
+} from './types.js';
 
-/** Every cross-chain segment message is `abi.encode(uint8 version, uint8 kind, bytes body)`. */
-export const MESSAGE_VERSION = 1;
-
-export const MessageKind = {
-  RISK_PARAMS: 1,
-  BOUNDARY: 2,
-  SEGMENT_STATUS: 3,
-  ROUTE_CONFIG: 4,
-  ATTESTATION: 5,
-  ROUTE_TRANSFER: 6,
-  ROUTE_REFUND: 7,
-  GLOBAL_CAP: 8,
-} as const;
-export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
-export type MessageKindName = keyof typeof MessageKind;
-
-export const SegmentStatus = { None: 0, Active: 1, ReduceOnly: 2, Frozen: 3, Retired: 4 } as const;
-export type SegmentStatus = (typeof SegmentStatus)[keyof typeof SegmentStatus];
-
-export const isSegmentStatus = (value: number): value is SegmentStatus =>
-  Number.isInteger(value) && value >= SegmentStatus.None && value <= SegmentStatus.Retired;
-
-export type MessageCodecErrorCode = 'UNSUPPORTED_VERSION' | 'UNEXPECTED_KIND' | 'MALFORMED' | 'INVALID_FIELD';
-
-export class MessageCodecError extends Error {
-  override name = 'MessageCodecError';
-  constructor(
-    readonly code: MessageCodecErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
+/** One message kind: its name in MessageKind and its body, `abi.encode(struct)`. */
+interface BodyCodec<T> {
+  name: MessageKindName;
+  encode(m: T): Hex;
+  decode(body: Hex): T;
 }
 
-// The struct layouts are read from the compiled CodecHarness, which takes each message struct as
-// its argument: they cannot drift from SegmentMessages.sol.
-const RISK_PARAMS_MESSAGE = getAbiItem({ abi: CodecHarness.abi, name: 'encodeRiskParams' }).inputs[0];
-const BOUNDARY_MESSAGE = getAbiItem({ abi: CodecHarness.abi, name: 'encodeBoundary' }).inputs[0];
-const STATUS_MESSAGE = getAbiItem({ abi: CodecHarness.abi, name: 'encodeStatus' }).inputs[0];
-const ATTESTATION_MESSAGE = getAbiItem({ abi: CodecHarness.abi, name: 'encodeAttestation' }).inputs[0];
-const ENVELOPE = [
-  { type: 'uint8', name: 'version' },
-  { type: 'uint8', name: 'kind' },
-  { type: 'bytes', name: 'body' },
-] as const satisfies readonly AbiParameter[];
+const riskParams: BodyCodec<RiskParamsMessage> = {
+  name: 'RISK_PARAMS',
+  encode: (m) => encodeAbiParameters([RISK_PARAMS_MESSAGE], [m]),
+  decode: (body) => decodeAbiParameters([RISK_PARAMS_MESSAGE], body)[0],
+};
 
-/** RISK_PARAMS: applies when `paramsEpoch` is newer and the vault already has `boundaryEpoch`. */
-export interface RiskParamsMessage {
-  segment: Hex;
-  paramsEpoch: bigint;
-  boundaryEpoch: bigint;
-  params: RiskParams;
-}
+const boundary: BodyCodec<BoundaryMessage> = {
+  name: 'BOUNDARY',
+  encode: (m) => encodeAbiParameters([BOUNDARY_MESSAGE], [m]),
+  decode: (body) => decodeAbiParameters([BOUNDARY_MESSAGE], body)[0],
+};
 
-/** An asset as it exists on one chain: the token, its USD feed and the feed's staleness limit (s). */
-export interface LocalAsset {
-  assetId: Hex;
-  token: Address;
-  feed: Address;
-  maxStaleness: number;
-}
+/** viem writes and reads any uint8 for the enum; Solidity's decoder reverts above Retired, so we refuse both ways. */
+const status: BodyCodec<StatusMessage> = {
+  name: 'SEGMENT_STATUS',
+  encode: (m) => {
+    const value: number = m.status; // widened: an untyped caller can pass anything
+    if (!isSegmentStatus(value)) throw new MessageCodecError('INVALID_FIELD', `status ${value} is not 0..4`);
+    return encodeAbiParameters([STATUS_MESSAGE], [m]);
+  },
+  decode: (body) => {
+    const { segment, statusEpoch, status: value } = decodeAbiParameters([STATUS_MESSAGE], body)[0];
+    if (!isSegmentStatus(value)) throw new MessageCodecError('MALFORMED', `status ${value} is not 0..4`);
+    return { segment, statusEpoch, status: value };
+  },
+};
 
-/** BOUNDARY: the segment's borrow asset and its full set of collateral assets on that chain. */
-export interface BoundaryMessage {
-  segment: Hex;
-  boundaryEpoch: bigint;
-  borrowAsset: LocalAsset;
-  collaterals: readonly LocalAsset[];
-}
+const attestation: BodyCodec<AttestationMessage> = {
+  name: 'ATTESTATION',
+  encode: (m) => encodeAbiParameters([ATTESTATION_MESSAGE], [m]),
+  decode: (body) => decodeAbiParameters([ATTESTATION_MESSAGE], body)[0],
+};
 
-/** SEGMENT_STATUS. */
-export interface StatusMessage {
-  segment: Hex;
-  statusEpoch: bigint;
-  status: SegmentStatus;
-}
-
-/** One segment's state on one chain; `collateralValue` in USD with 18 decimals. */
-export interface SegmentSnapshot {
-  segment: Hex;
-  collateralValue: bigint;
-  totalBorrowed: bigint;
-  idle: bigint;
-  insurance: bigint;
-  badDebt: bigint;
-  accounts: number;
-  paramsEpoch: bigint;
-  boundaryEpoch: bigint;
-  statusEpoch: bigint;
-}
-
-/** ATTESTATION: a vault's snapshot of some of its segments at one block. */
-export interface AttestationMessage {
-  eid: number;
-  blockNumber: bigint;
-  timestamp: bigint;
-  segments: readonly SegmentSnapshot[];
-}
-
-// Compile-time proof that the hand-written types and the ABI's agree, in both directions.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Abi<P extends AbiParameter> = AbiParameterToPrimitiveType<P>;
-const typesMatchAbi: [
-  Same<RiskParamsMessage, Abi<typeof RISK_PARAMS_MESSAGE>>,
-  Same<BoundaryMessage, Abi<typeof BOUNDARY_MESSAGE>>,
-  Same<Omit<StatusMessage, 'status'> & { status: number }, Abi<typeof STATUS_MESSAGE>>,
-  Same<AttestationMessage, Abi<typeof ATTESTATION_MESSAGE>>,
-] = [true, true, true, true];
-void typesMatchAbi;
-
-export type DecodedMessage =
-  | { kind: 'RISK_PARAMS'; message: RiskParamsMessage }
-  | { kind: 'BOUNDARY'; message: BoundaryMessage }
-  | { kind: 'SEGMENT_STATUS'; message: StatusMessage }
-  | { kind: 'ATTESTATION'; message: AttestationMessage };
-
-const envelope = (kind: MessageKind, body: Hex): Hex => encodeAbiParameters(ENVELOPE, [MESSAGE_VERSION, kind, body]);
-
-export function encodeRiskParams(m: RiskParamsMessage): Hex {
-  return envelope(MessageKind.RISK_PARAMS, encodeAbiParameters([RISK_PARAMS_MESSAGE], [m]));
-}
-
-export function encodeBoundary(m: BoundaryMessage): Hex {
-  return envelope(MessageKind.BOUNDARY, encodeAbiParameters([BOUNDARY_MESSAGE], [m]));
-}
-
-/** The contracts' decoder rejects an enum value out of range, so this refuses to produce one. */
-export function encodeStatus(m: StatusMessage): Hex {
-  const status: number = m.status; // widened: untyped callers can pass anything
-  if (!isSegmentStatus(status)) {
-    throw new MessageCodecError('INVALID_FIELD', `status must be 0..4 (None..Retired), got ${String(status)}`);
-  }
-  return envelope(MessageKind.SEGMENT_STATUS, encodeAbiParameters([STATUS_MESSAGE], [m]));
-}
-
-export function encodeAttestation(m: AttestationMessage): Hex {
-  return envelope(MessageKind.ATTESTATION, encodeAbiParameters([ATTESTATION_MESSAGE], [m]));
-}
-
-/** Splits the envelope; refuses any version but ours, as the contracts do. */
-export function openMessage(message: Hex): { kind: number; body: Hex } {
-  let version: number;
-  let kind: number;
-  let body: Hex;
+/** Callers handle one error type: viem's errors become codec errors that keep them as `cause`. */
+function guard<T>(code: MessageCodecErrorCode, context: string, fn: () => T): T {
   try {
-    [version, kind, body] = decodeAbiParameters(ENVELOPE, message);
+    return fn();
   } catch (error) {
-    throw new MessageCodecError('MALFORMED', 'not a segment message envelope', { cause: error });
+    if (error instanceof MessageCodecError) throw error;
+    const reason = error instanceof BaseError ? error.shortMessage : String(error);
+    throw new MessageCodecError(code, `${context}: ${reason}`, { cause: error });
   }
+}
+
+function write<T>(codec: BodyCodec<T>, m: T): Hex {
+  const body = guard('INVALID_FIELD', codec.name, () => codec.encode(m));
+  return encodeAbiParameters(ENVELOPE, [MESSAGE_VERSION, MessageKind[codec.name], body]);
+}
+
+/**
+ * viem reads whole words where Solidity's decoder reverts on dirty high bytes (a uint64 above
+ * 2^64, an address with bits above 160). Requiring the body to be exactly what we would write
+ * refuses those (and trailing bytes, which Solidity would tolerate), never a message the contracts
+ * wrote: they always write canonical ABI.
+ */
+function read<T>(codec: BodyCodec<T>, body: Hex): T {
+  const m = guard('MALFORMED', codec.name, () => codec.decode(body));
+  if (guard('MALFORMED', codec.name, () => codec.encode(m)) !== body.toLowerCase()) {
+    throw new MessageCodecError('MALFORMED', `${codec.name}: the body is not canonical ABI`);
+  }
+  return m;
+}
+
+export const encodeRiskParams = (m: RiskParamsMessage): Hex => write(riskParams, m);
+export const encodeBoundary = (m: BoundaryMessage): Hex => write(boundary, m);
+export const encodeStatus = (m: StatusMessage): Hex => write(status, m);
+export const encodeAttestation = (m: AttestationMessage): Hex => write(attestation, m);
+
+/** Splits the envelope. Refuses any version but ours, as SegmentMessages.open does, before reading on. */
+export function openMessage(message: Hex): { kind: number; body: Hex } {
+  const [version, kind, body] = guard('MALFORMED', 'envelope', () => decodeAbiParameters(ENVELOPE, message));
   if (version !== MESSAGE_VERSION) {
-    throw new MessageCodecError(
-      'UNSUPPORTED_VERSION',
-      `message version ${version}; this codec reads ${MESSAGE_VERSION}`,
-    );
+    throw new MessageCodecError('UNSUPPORTED_VERSION', `version ${version}; this codec reads ${MESSAGE_VERSION}`);
+  }
+  if (encodeAbiParameters(ENVELOPE, [version, kind, body]) !== message.toLowerCase()) {
+    throw new MessageCodecError('MALFORMED', 'envelope: not canonical ABI');
   }
   return { kind, body };
 }
 
-function bodyOf(message: Hex, expected: MessageKind): Hex {
+function bodyOf(message: Hex, expected: MessageKindName): Hex {
   const { kind, body } = openMessage(message);
-  if (kind !== expected) throw new MessageCodecError('UNEXPECTED_KIND', `expected kind ${expected}, got ${kind}`);
+  if (kind !== MessageKind[expected]) {
+    throw new MessageCodecError('UNEXPECTED_KIND', `expected ${expected} (${MessageKind[expected]}), got kind ${kind}`);
+  }
   return body;
 }
 
-function decodeBody<P extends AbiParameter>(param: P, body: Hex): AbiParameterToPrimitiveType<P> {
-  try {
-    const [decoded] = decodeAbiParameters([param] as const, body);
-    return decoded as AbiParameterToPrimitiveType<P>; // a one-element tuple of exactly `param`
-  } catch (error) {
-    throw new MessageCodecError('MALFORMED', 'the body does not decode as its kind', { cause: error });
-  }
-}
+export const decodeRiskParams = (m: Hex): RiskParamsMessage => read(riskParams, bodyOf(m, 'RISK_PARAMS'));
+export const decodeBoundary = (m: Hex): BoundaryMessage => read(boundary, bodyOf(m, 'BOUNDARY'));
+export const decodeStatus = (m: Hex): StatusMessage => read(status, bodyOf(m, 'SEGMENT_STATUS'));
+export const decodeAttestation = (m: Hex): AttestationMessage => read(attestation, bodyOf(m, 'ATTESTATION'));
 
-/** Solidity's decoder reverts on an enum value out of range; so does this. */
-function statusBody(body: Hex): StatusMessage {
-  const { segment, statusEpoch, status } = decodeBody(STATUS_MESSAGE, body);
-  if (!isSegmentStatus(status)) throw new MessageCodecError('MALFORMED', `status ${status} is not 0..4`);
-  return { segment, statusEpoch, status };
-}
-
-export const decodeRiskParamsMessage = (m: Hex): RiskParamsMessage =>
-  decodeBody(RISK_PARAMS_MESSAGE, bodyOf(m, MessageKind.RISK_PARAMS));
-export const decodeBoundaryMessage = (m: Hex): BoundaryMessage =>
-  decodeBody(BOUNDARY_MESSAGE, bodyOf(m, MessageKind.BOUNDARY));
-export const decodeStatusMessage = (m: Hex): StatusMessage => statusBody(bodyOf(m, MessageKind.SEGMENT_STATUS));
-export const decodeAttestationMessage = (m: Hex): AttestationMessage =>
-  decodeBody(ATTESTATION_MESSAGE, bodyOf(m, MessageKind.ATTESTATION));
-
-/** Any segment message, by kind; kinds without a body type yet (routing) are refused. */
+/** Any segment message, by kind. The routing kinds have no body type yet, so they are refused, not guessed. */
 export function decodeMessage(message: Hex): DecodedMessage {
   const { kind, body } = openMessage(message);
   switch (kind) {
     case MessageKind.RISK_PARAMS:
-      return { kind: 'RISK_PARAMS', message: decodeBody(RISK_PARAMS_MESSAGE, body) };
+      return { kind: 'RISK_PARAMS', message: read(riskParams, body) };
     case MessageKind.BOUNDARY:
-      return { kind: 'BOUNDARY', message: decodeBody(BOUNDARY_MESSAGE, body) };
+      return { kind: 'BOUNDARY', message: read(boundary, body) };
     case MessageKind.SEGMENT_STATUS:
-      return { kind: 'SEGMENT_STATUS', message: statusBody(body) };
+      return { kind: 'SEGMENT_STATUS', message: read(status, body) };
     case MessageKind.ATTESTATION:
-      return { kind: 'ATTESTATION', message: decodeBody(ATTESTATION_MESSAGE, body) };
+      return { kind: 'ATTESTATION', message: read(attestation, body) };
     default:
-      throw new MessageCodecError('UNEXPECTED_KIND', `kind ${kind} has no decoder`);
+      throw new MessageCodecError('UNEXPECTED_KIND', `kind ${kind} has no body type`);
   }
 }
