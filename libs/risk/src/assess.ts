@@ -140,7 +140,7 @@ export function assessSegment(input: SegmentRiskInput, config: RiskConfig = DEFA
   const book = valueBook(input.accounts, collaterals, borrow);
   const exposures = new Float64Array(markets.length);
   exposures[0] = -wadToNumber(book.debtValue);
-  for (let a = 0; a < collaterals.length; a++) exposures[a + 1] = wadToNumber(book.collateralValues[a] as bigint); // a < k
+  for (let a = 0; a < collaterals.length; a++) exposures[a + 1] = wadToNumber(book.collateralValues[a]);
   const tail = { confidenceBps: config.confidenceBps, horizon: config.horizon };
   const historical = historicalTailRisk(exposures, windows, tail);
   const parametric = parametricTailRisk(exposures, vols, pearson(returns, markets.length, n).values, tail);
@@ -150,15 +150,15 @@ export function assessSegment(input: SegmentRiskInput, config: RiskConfig = DEFA
   const esShareBps = worstEs > 0n ? shareBpsUp(worstEs, collateralValue) : 0;
 
   const assets = collaterals.map((m, a): AssetMetrics => {
-    const volatility = vols[a + 1] as number; // a + 1 < markets
+    const volatility = vols[a + 1];
     return {
       assetId: m.assetId,
       price: m.price,
       volatility,
       annualVolatility: volatility * Math.sqrt(365),
       relativeVolatility: Math.sqrt(ewmaVarianceOfDifference(returnsOf(a + 1), returnsOf(0), config.ewma)),
-      supplied: book.collateralAmounts[a] as bigint, // a < k
-      suppliedValue: book.collateralValues[a] as bigint, // a < k
+      supplied: book.collateralAmounts[a],
+      suppliedValue: book.collateralValues[a],
     };
   });
   const decision = proposeRiskParams(
@@ -184,14 +184,14 @@ export function assessSegment(input: SegmentRiskInput, config: RiskConfig = DEFA
       start: h.start + (h.prices.length - config.window) * h.step,
       step: h.step,
       length: config.window,
-      prices: markets.map((m, i) => ({ assetId: m.assetId, window: windows[i] as Float64Array })), // i < length
+      prices: markets.map((m, i) => ({ assetId: m.assetId, window: windows[i] })),
       accounts: input.accounts.length,
       params,
       bounds: input.bounds,
       config,
     },
     book: { borrowers: headroom.borrowers, collateralValue, debtValue: book.debtValue, netValue: book.netValue },
-    borrow: { assetId: borrow.assetId, price: borrow.price, volatility: vols[0] as number, debt: book.debtAmount }, // markets ≥ 1
+    borrow: { assetId: borrow.assetId, price: borrow.price, volatility: vols[0], debt: book.debtAmount }, // markets ≥ 1
     assets,
     historical,
     parametric,

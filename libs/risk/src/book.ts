@@ -57,18 +57,18 @@ export function valueBook(
   let debtAmount = 0n;
   let debtValue = 0n;
   for (let i = 0; i < accounts.length; i++) {
-    const account = accounts[i] as BookAccount; // i < length
+    const account = accounts[i];
     invalid(
       account.collateral.length !== k,
       `account ${account.id}: ${account.collateral.length} collateral amounts, not ${k}`,
     );
     for (let a = 0; a < k; a++) {
-      const amount = account.collateral[a] as bigint; // a < k
+      const amount = account.collateral[a];
       invalid(amount < 0n, `account ${account.id}: negative collateral`);
-      const v = amount === 0n ? 0n : valueAt(amount, units[a] as bigint); // a < k
+      const v = amount === 0n ? 0n : valueAt(amount, units[a]);
       values[i * k + a] = v;
-      collateralAmounts[a] = (collateralAmounts[a] as bigint) + amount; // a < k
-      collateralValues[a] = (collateralValues[a] as bigint) + v; // a < k
+      collateralAmounts[a] = collateralAmounts[a] + amount;
+      collateralValues[a] = collateralValues[a] + v;
     }
     invalid(account.debt < 0n, `account ${account.id}: negative debt`);
     const dv = account.debt === 0n ? 0n : valueAt(account.debt, debtUnit);
@@ -110,14 +110,14 @@ export function accountPosition(book: BookValuation, i: number, assets: readonly
   let borrowLimit = 0n;
   let liquidationValue = 0n;
   for (let a = 0; a < book.assets; a++) {
-    const v = book.values[i * book.assets + a] as bigint; // in range
+    const v = book.values[i * book.assets + a];
     if (v === 0n) continue;
-    const risk = assets[a] as AssetRisk; // a < length
+    const risk = assets[a];
     collateralValue += v;
     borrowLimit += bpsOf(v, risk.ltvBps);
     liquidationValue += bpsOf(v, risk.liqThresholdBps);
   }
-  return { collateralValue, borrowLimit, liquidationValue, debtValue: book.debtValues[i] as bigint }; // i < accounts
+  return { collateralValue, borrowLimit, liquidationValue, debtValue: book.debtValues[i] };
 }
 
 /** Health factor as a float (∞ without debt): liquidation value / debt value; below 1 the account is liquidatable. */

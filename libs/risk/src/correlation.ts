@@ -29,11 +29,11 @@ export function pearson(data: Float64Array, rows: number, length: number): Corre
   for (let i = 0; i < rows; i++) {
     const o = i * length;
     let mean = 0;
-    for (let t = 0; t < length; t++) mean += data[o + t] as number; // in range
+    for (let t = 0; t < length; t++) mean += data[o + t];
     mean /= length;
     let ss = 0;
     for (let t = 0; t < length; t++) {
-      const d = (data[o + t] as number) - mean; // in range
+      const d = data[o + t] - mean;
       z[o + t] = d;
       ss += d * d;
     }
@@ -44,7 +44,7 @@ export function pearson(data: Float64Array, rows: number, length: number): Corre
       z.fill(0, o, o + length);
       continue;
     }
-    for (let t = 0; t < length; t++) z[o + t] = (z[o + t] as number) / norm; // in range
+    for (let t = 0; t < length; t++) z[o + t] = z[o + t] / norm;
   }
   return { size: rows, values: standardisedDots(z, rows, length, degenerate), degenerate };
 }
@@ -57,7 +57,7 @@ function standardisedDots(z: Float64Array, rows: number, length: number, degener
     for (let j = i + 1; j < rows; j++) {
       const oj = j * length;
       let dot = 0;
-      for (let t = 0; t < length; t++) dot += (z[oi + t] as number) * (z[oj + t] as number); // in range
+      for (let t = 0; t < length; t++) dot += z[oi + t] * z[oj + t];
       const rho = dot > 1 ? 1 : dot < -1 ? -1 : dot; // rounding can step past ±1 by an ulp
       values[i * rows + j] = rho;
       values[j * rows + i] = rho;
@@ -75,17 +75,17 @@ function standardisedDots(z: Float64Array, rows: number, length: number, degener
  */
 export function collateralIndex(prices: readonly Float64Array[], weights: ArrayLike<number>): Float64Array {
   invalid(prices.length === 0 || weights.length !== prices.length, 'collateralIndex: one weight per price series');
-  const n = (prices[0] as Float64Array).length; // length > 0
+  const n = prices[0].length;
   let total = 0;
-  for (let a = 0; a < weights.length; a++) total += weights[a] as number; // in range
+  for (let a = 0; a < weights.length; a++) total += weights[a];
   const index = new Float64Array(n);
   for (let a = 0; a < prices.length; a++) {
-    const p = prices[a] as Float64Array; // a < length
+    const p = prices[a];
     if (p.length !== n) throw new RiskError('MISALIGNED_HISTORY', 'collateralIndex: series of different lengths');
-    const w = total > 0 ? (weights[a] as number) : 1; // a < length
+    const w = total > 0 ? weights[a] : 1;
     if (w === 0) continue;
-    const scale = w / (p[n - 1] as number); // n ≥ 1
-    for (let t = 0; t < n; t++) index[t] = (index[t] as number) + scale * (p[t] as number); // in range
+    const scale = w / p[n - 1]; // n ≥ 1
+    for (let t = 0; t < n; t++) index[t] = index[t] + scale * p[t];
   }
   return index;
 }
@@ -109,7 +109,7 @@ export interface CorrelationMatrix extends Correlation {
  */
 export function segmentCorrelation(indexes: readonly SegmentIndex[], window: number, end?: number): CorrelationMatrix {
   invalid(indexes.length === 0, 'segmentCorrelation: no segments');
-  const levels = (indexes[0] as SegmentIndex).levels.length; // length > 0
+  const levels = indexes[0].levels.length;
   const last = end ?? levels - 1;
   if (!Number.isInteger(window) || window < 2 || last > levels - 1 || last - window < 0) {
     throw new RiskError(
@@ -131,13 +131,13 @@ export function segmentCorrelation(indexes: readonly SegmentIndex[], window: num
 
 function levelsSlice(levels: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
   if (levels instanceof Float64Array) return levels.subarray(from, to);
-  return Array.from({ length: to - from }, (_, i) => levels[from + i] as number); // in range
+  return Array.from({ length: to - from }, (_, i) => levels[from + i]);
 }
 
 /** ρ between two entries of a matrix. */
 export function correlationAt(m: Correlation, i: number, j: number): number {
   invalid(i < 0 || j < 0 || i >= m.size || j >= m.size, `correlationAt(${i}, ${j}) outside ${m.size}×${m.size}`);
-  return m.values[i * m.size + j] as number; // in range
+  return m.values[i * m.size + j];
 }
 
 export interface CorrelatedPair {
@@ -159,9 +159,9 @@ export function correlatedPairs(
   const pairs: CorrelatedPair[] = [];
   for (let i = 0; i < m.size; i++) {
     for (let j = i + 1; j < m.size; j++) {
-      const rho = m.values[i * m.size + j] as number; // in range
-      const a = m.segments[i] as Hex; // i < size
-      const b = m.segments[j] as Hex; // j < size
+      const rho = m.values[i * m.size + j];
+      const a = m.segments[i];
+      const b = m.segments[j];
       if (rho >= threshold && include(a, b)) pairs.push({ a, b, rho });
     }
   }

@@ -31,7 +31,7 @@ const F = [
 
 function horner(c: readonly number[], x: number): number {
   let v = 0;
-  for (let i = c.length - 1; i >= 0; i--) v = v * x + (c[i] as number); // i in range
+  for (let i = c.length - 1; i >= 0; i--) v = v * x + c[i];
   return v;
 }
 

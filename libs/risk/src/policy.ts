@@ -211,7 +211,7 @@ export function policyTarget(input: PolicyInput, config: PolicyConfig = DEFAULT_
   const elevated = input.esShareBps > config.esShareLimitBps || input.headroomShareBps > config.headroomShareLimitBps;
   const capScaleBps = Math.min(esScale, hrScale);
   const assets = input.assets.map((a, i): AssetTarget => {
-    const cur = input.current.assets[i] as AssetRisk; // lengths checked
+    const cur = input.current.assets[i];
     invalid(
       a.assetId.toLowerCase() !== cur.assetId.toLowerCase(),
       `policy input ${i} is ${a.assetId}, params have ${cur.assetId}`,
@@ -403,7 +403,7 @@ function sameParams(a: RiskParams, b: RiskParams): boolean {
   return (
     a.borrowCap === b.borrowCap &&
     a.assets.every((x, i) => {
-      const y = b.assets[i] as AssetRisk; // same length: built from a
+      const y = b.assets[i];
       return (
         x.ltvBps === y.ltvBps &&
         x.liqThresholdBps === y.liqThresholdBps &&
@@ -424,7 +424,7 @@ export function proposeRiskParams(input: PolicyInput, config: PolicyConfig = DEF
   const adjustments: Adjustment[] = [];
   const assets = current.assets.map((o, i) => {
     const note: Note = (field, from, to, rule) => adjustments.push({ assetId: o.assetId, field, from, to, rule });
-    return clampAsset(o, target.assets[i] as AssetTarget, bounds, config, note); // one target per asset
+    return clampAsset(o, target.assets[i], bounds, config, note); // one target per asset
   });
   const noteSegment: Note = (field, from, to, rule) => adjustments.push({ assetId: null, field, from, to, rule });
   const borrowCap = clampCap('borrowCap', target.borrowCap, current.borrowCap, bounds, config, noteSegment);

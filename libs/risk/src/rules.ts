@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import type { AssetRisk, RiskParams, StewardBounds } from '#app/messaging';
+import type { RiskParams, StewardBounds } from '#app/messaging';
 import { BPS, BPS_N, MAX_UINT128, MAX_UINT16 } from './units.js';
 
 /**
@@ -24,7 +24,9 @@ export function checkAbiRanges(p: RiskParams): RuleViolation | null {
   const fits = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
   if (p.borrowCap < 0n || p.borrowCap > MAX_UINT128) return bad(null, 'borrowCap');
   if (!fits(p.reserveFactorBps, MAX_UINT16)) return bad(null, 'reserveFactor');
-  for (const [name, v] of Object.entries(p.rates)) if (!fits(v, MAX_UINT32)) return bad(null, `rates.${name}`);
+  const { baseBps, slope1Bps, kinkBps, slope2Bps } = p.rates;
+  const rates = { base: baseBps, slope1: slope1Bps, kink: kinkBps, slope2: slope2Bps };
+  for (const [name, v] of Object.entries(rates)) if (!fits(v, MAX_UINT32)) return bad(null, `rates.${name}`);
   for (const a of p.assets) {
     if (!fits(a.ltvBps, MAX_UINT16)) return bad(a.assetId, 'ltv');
     if (!fits(a.liqThresholdBps, MAX_UINT16)) return bad(a.assetId, 'liqThreshold');
@@ -41,8 +43,8 @@ export function validateRiskParams(collateralIds: readonly Hex[], p: RiskParams)
   if (p.reserveFactorBps > BPS) return bad(null, 'reserveFactor');
   if (p.rates.kinkBps > BPS) return bad(null, 'rates.kink');
   for (let i = 0; i < collateralIds.length; i++) {
-    const a = p.assets[i] as AssetRisk; // i < length
-    if (a.assetId.toLowerCase() !== (collateralIds[i] as Hex).toLowerCase()) return bad(a.assetId, 'assets'); // i < length
+    const a = p.assets[i];
+    if (a.assetId.toLowerCase() !== collateralIds[i].toLowerCase()) return bad(a.assetId, 'assets');
     if (a.ltvBps > a.liqThresholdBps) return bad(a.assetId, 'ltv');
     if (a.liqThresholdBps * (BPS + a.liqBonusBps) > BPS * BPS) return bad(a.assetId, 'liqThreshold');
   }
@@ -66,8 +68,8 @@ export function checkStewardBounds(b: StewardBounds, old: RiskParams, next: Risk
   if (!within(old.rates.slope2Bps, next.rates.slope2Bps, b.maxRateChangeBps)) return bad(null, 'rates.slope2');
   if (!withinRelative(old.borrowCap, next.borrowCap, b.maxCapChangeBps)) return bad(null, 'borrowCap');
   for (let i = 0; i < next.assets.length; i++) {
-    const o = old.assets[i] as AssetRisk; // i < length (equal lengths)
-    const n = next.assets[i] as AssetRisk; // i < length
+    const o = old.assets[i];
+    const n = next.assets[i];
     if (o.assetId.toLowerCase() !== n.assetId.toLowerCase()) return bad(n.assetId, 'assets');
     if (n.ltvBps === 0) return bad(n.assetId, 'ltv');
     if (n.liqThresholdBps === 0) return bad(n.assetId, 'liqThreshold');

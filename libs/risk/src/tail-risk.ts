@@ -68,8 +68,8 @@ export function empiricalTail(losses: Float64Array, confidenceBps: number): { va
   // n·c is an integer, so the division is exact whenever the quotient is: ⌈⌉ never rounds a whole number up
   const j = Math.ceil((n * confidenceBps) / BPS);
   let sum = 0;
-  for (let s = j - 1; s < n; s++) sum += losses[s] as number; // s < n
-  return { var: losses[j - 1] as number, es: sum / (n - j + 1) }; // 1 ≤ j ≤ n
+  for (let s = j - 1; s < n; s++) sum += losses[s];
+  return { var: losses[j - 1], es: sum / (n - j + 1) }; // 1 ≤ j ≤ n
 }
 
 /**
@@ -85,7 +85,7 @@ export function historicalTailRisk(
 ): TailRisk {
   checkOptions(options);
   invalid(histories.length !== exposures.length, 'one history per exposure');
-  const n = histories.length === 0 ? 0 : (histories[0] as Float64Array).length; // length > 0
+  const n = histories.length === 0 ? 0 : histories[0].length;
   const h = options.horizon;
   if (n - h < 1) throw new RiskError('INSUFFICIENT_HISTORY', `${n} prices give no ${h}-period scenario`);
   const scenarios = n - h;
@@ -93,12 +93,11 @@ export function historicalTailRisk(
     scratch !== undefined && scratch.length >= scenarios ? scratch.subarray(0, scenarios) : new Float64Array(scenarios);
   losses.fill(0);
   for (let i = 0; i < histories.length; i++) {
-    const p = histories[i] as Float64Array; // i < length
+    const p = histories[i];
     if (p.length !== n) throw new RiskError('MISALIGNED_HISTORY', `history ${i} has ${p.length} prices, not ${n}`);
-    const w = exposures[i] as number; // i < length
+    const w = exposures[i];
     if (w === 0) continue;
-    for (let s = 0; s < scenarios; s++)
-      losses[s] = (losses[s] as number) - w * ((p[s + h] as number) / (p[s] as number) - 1); // in range
+    for (let s = 0; s < scenarios; s++) losses[s] = losses[s] - w * (p[s + h] / p[s] - 1);
   }
   const tail = empiricalTail(losses, options.confidenceBps);
   return tailRisk('historical', options, tail.var, tail.es, scenarios, 0);
@@ -123,11 +122,10 @@ export function parametricTailRisk(
   );
   let variance = 0;
   for (let i = 0; i < k; i++) {
-    const wi = (exposures[i] as number) * (vols[i] as number); // i < k
+    const wi = exposures[i] * vols[i];
     if (wi === 0) continue;
     let row = 0;
-    for (let j = 0; j < k; j++)
-      row += (correlation[i * k + j] as number) * (exposures[j] as number) * (vols[j] as number); // in range
+    for (let j = 0; j < k; j++) row += correlation[i * k + j] * exposures[j] * vols[j];
     variance += wi * row;
   }
   invalid(!Number.isFinite(variance), 'parametric: variance is not finite');

@@ -88,7 +88,7 @@ export interface PriceSeries {
 export function priceSeriesFromWad(assetId: Hex, start: number, step: number, prices: readonly bigint[]): PriceSeries {
   const out = new Float64Array(prices.length);
   for (let i = 0; i < prices.length; i++) {
-    const p = prices[i] as bigint; // i < length
+    const p = prices[i];
     invalid(p <= 0n, `${assetId}: price #${i} is ${p}; prices must be positive`);
     out[i] = wadToNumber(p);
   }

@@ -22,9 +22,9 @@ function checkEwma(options: EwmaOptions, returns: number): void {
 
 /** rₜ = ln(pₜ / pₜ₋₁) for t = 1 … n−1, written into `out` (allocated when not given). */
 export function logReturns(prices: ArrayLike<number>, out = new Float64Array(Math.max(0, prices.length - 1))) {
-  let previous = prices[0] as number; // read only when length > 1
+  let previous = prices[0]; // read only when length > 1
   for (let t = 1; t < prices.length; t++) {
-    const p = prices[t] as number; // t < length
+    const p = prices[t];
     out[t - 1] = Math.log(p / previous);
     previous = p;
   }
@@ -56,13 +56,13 @@ function ewmaVarianceOf(r: ArrayLike<number>, b: ArrayLike<number> | undefined, 
   const seed = Math.min(options.seedReturns, n);
   let sum = 0;
   for (let t = 0; t < seed; t++) {
-    const x = (r[t] as number) - (b === undefined ? 0 : (b[t] as number)); // t < n
+    const x = r[t] - (b === undefined ? 0 : b[t]);
     sum += x * x;
   }
   let variance = sum / seed;
   const w = 1 - lambda;
   for (let t = seed; t < n; t++) {
-    const x = (r[t] as number) - (b === undefined ? 0 : (b[t] as number)); // t < n
+    const x = r[t] - (b === undefined ? 0 : b[t]);
     variance = lambda * variance + w * x * x;
   }
   return variance;
