@@ -19,6 +19,8 @@ export const DEVNET_ROLES = {
   governor3: 7,
   guardian: 8,
   riskSteward: 9,
+  /** the risk oracle's liquidation keeper (funded with ether and the borrow asset by the segment stack) */
+  keeper: 10,
 } as const;
 
 export type DevnetRole = keyof typeof DEVNET_ROLES;

@@ -44,6 +44,7 @@ export {
 } from './smoke.js';
 export {
   DEVNET_ASSETS,
+  DEVNET_KEEPER_FUNDS,
   DEVNET_MAX_STALENESS,
   DEVNET_RATES,
   DEVNET_SEGMENTS,

@@ -87,6 +87,9 @@ export const DEVNET_SEGMENTS: readonly DevnetSegment[] = [
   },
 ];
 
+/** What the liquidation keeper holds on every chain to repay debts with (all demo segments lend USDC). */
+export const DEVNET_KEEPER_FUNDS = { symbol: 'USDC', amount: parseUnits('10000000', 6) } as const;
+
 export const DEVNET_RATES = { baseBps: 0, slope1Bps: 400, kinkBps: 8_000, slope2Bps: 7_500 } as const;
 
 export const DEVNET_STEWARD_BOUNDS: StewardBounds = {
@@ -209,11 +212,17 @@ async function planContracts(devnet: Devnet, chain: ManifestChain, hub: Manifest
         ...DevToken,
         args: [`Devnet ${asset.symbol}`, asset.symbol, asset.decimals, deployer],
       });
-      chain.contracts[contractKey.token(asset.symbol)] = b.deploy(
-        contractKey.token(asset.symbol),
-        `DevToken ${asset.symbol}`,
-        data,
-      );
+      const token = b.deploy(contractKey.token(asset.symbol), `DevToken ${asset.symbol}`, data);
+      chain.contracts[contractKey.token(asset.symbol)] = token;
+      if (asset.symbol === DEVNET_KEEPER_FUNDS.symbol) {
+        const keeper = devnet.manifest.accounts.keeper;
+        b.call(
+          `DevToken ${asset.symbol}.mint(keeper)`,
+          token,
+          encodeFunctionData({ abi: DevToken.abi, functionName: 'mint', args: [keeper, DEVNET_KEEPER_FUNDS.amount] }),
+        );
+        b.call('fund the keeper (gas)', keeper, '0x', parseEther('100'));
+      }
     }
     if (!(await hasCode(client, planned(contractKey.feed(asset.symbol))))) {
       const data = encodeDeployData({

@@ -15,3 +15,12 @@ export type {
   StageChange,
 } from './packet.types.js';
 export { dropSchema, openTestDatabase, testDatabaseBackends, type TestDatabase } from './testing.js';
+export {
+  RiskRepository,
+  type AlertRecord,
+  type IndexedAccount,
+  type LiquidationRecord,
+  type PriceRound,
+  type ProposalRecord,
+  type ProposalStatus,
+} from './risk.repository.js';

@@ -1,0 +1,74 @@
+import { getAbiItem, type Address, type Hex } from 'viem';
+import { DevPriceFeed, SegmentVault } from '#app/contracts';
+import type { IndexedAccount, PriceRound, RiskRepository } from '#app/persistence';
+import type { OracleChain } from '../chains.js';
+import { vaultSegments, vaultFeeds } from './segment-reader.js';
+
+const ANSWER_UPDATED = getAbiItem({ abi: DevPriceFeed.abi, name: 'AnswerUpdated' });
+const COLLATERAL_DEPOSITED = getAbiItem({ abi: SegmentVault.abi, name: 'CollateralDeposited' });
+const BORROWED = getAbiItem({ abi: SegmentVault.abi, name: 'Borrowed' });
+
+export interface IndexedRange {
+  eid: number;
+  from: bigint;
+  to: bigint;
+  rounds: PriceRound[];
+  accounts: IndexedAccount[];
+}
+
+/**
+ * Reads, per chain and block range from a persisted cursor: every `AnswerUpdated` round of the
+ * feeds the chain's vault uses (the event AggregatorV3 feeds emit), and every account that deposited
+ * collateral or borrowed in a segment — so the book and the keeper never scan all accounts. The
+ * range and the cursor are stored in one transaction: a crash re-reads the range, never skips it.
+ */
+export class Indexer {
+  constructor(
+    private readonly repo: RiskRepository,
+    private readonly options: { maxLogRange: bigint },
+  ) {}
+
+  /** Indexes the next range of `chain`; null when the chain has nothing new past its confirmations. */
+  async tick(chain: OracleChain): Promise<IndexedRange | null> {
+    const head = await chain.client.getBlockNumber();
+    const safe = head - BigInt(chain.confirmations);
+    const cursor = await this.repo.cursor(chain.eid);
+    const from = cursor === null ? 0n : cursor + 1n;
+    if (safe < from) return null;
+    const to = safe < from + this.options.maxLogRange - 1n ? safe : from + this.options.maxLogRange - 1n;
+    const feeds = new Set((await vaultFeeds(chain, await vaultSegments(chain))).map((f) => f.toLowerCase()));
+    const [answerLogs, depositLogs, borrowLogs] = await Promise.all([
+      chain.client.getLogs({ event: ANSWER_UPDATED, fromBlock: from, toBlock: to }),
+      chain.client.getLogs({ address: chain.vault, event: COLLATERAL_DEPOSITED, fromBlock: from, toBlock: to }),
+      chain.client.getLogs({ address: chain.vault, event: BORROWED, fromBlock: from, toBlock: to }),
+    ]);
+    const rounds: PriceRound[] = [];
+    for (const log of answerLogs) {
+      if (!feeds.has(log.address.toLowerCase())) continue;
+      const { current, roundId, updatedAt } = log.args;
+      if (current === undefined || roundId === undefined || updatedAt === undefined) continue;
+      rounds.push({
+        eid: chain.eid,
+        feed: log.address,
+        roundId,
+        answer: current,
+        updatedAt: Number(updatedAt),
+        blockNumber: log.blockNumber,
+      });
+    }
+    const accounts: IndexedAccount[] = [];
+    for (const log of [...depositLogs, ...borrowLogs]) {
+      const { segment, owner, sub } = log.args;
+      if (segment === undefined || owner === undefined || sub === undefined) continue;
+      accounts.push({
+        eid: chain.eid,
+        segment: segment as Hex,
+        owner: owner as Address,
+        sub,
+        firstBlock: log.blockNumber,
+      });
+    }
+    await this.repo.recordRange(chain.eid, to, rounds, accounts);
+    return { eid: chain.eid, from, to, rounds, accounts };
+  }
+}

@@ -1,0 +1,130 @@
+import { isHex, type Hex } from 'viem';
+import { DEFAULT_MANIFEST_PATH, devnetPrivateKey } from '#app/devnet';
+import { DEFAULT_RISK_CONFIG, type RiskConfig } from '#app/risk';
+
+/** Every risk-oracle setting, validated once at boot. Defaults work against `npm start`'s devnet. */
+export interface RiskOracleSettings {
+  /** A chain config file (`{ chains: [...] }`, see libs/chains); when unset, the devnet manifest. */
+  chainsFile: string | undefined;
+  manifestPath: string;
+  databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  dataDir: string;
+  /** The controller's risk steward (sends `stewardSetRiskParams` on the hub). */
+  stewardKey: Hex;
+  /** The liquidation keeper's key (repays debts on every chain; holds the borrow assets). */
+  keeperKey: Hex;
+  usingDevnetKeys: boolean;
+  /** How often prices and vault events are read from every chain. */
+  pollMs: number;
+  /** The scheduled recompute of every segment. */
+  assessIntervalMs: number;
+  /** A move of any feed by at least this much since the last recompute triggers one at once. */
+  largeMoveBps: number;
+  /** The period of the price grid (seconds): one price per period per asset. 86400 in production. */
+  periodSeconds: number;
+  risk: RiskConfig;
+  /** Submit the policy's proposals through the steward role (off: assess and record only). */
+  submit: boolean;
+  correlationThreshold: number;
+  /** returns in the correlation window */
+  correlationWindow: number;
+  /** an alert clears when ρ falls below threshold − this */
+  correlationHysteresis: number;
+  /** segments under an active correlation alert are assessed with volatility × this (1: no tightening) */
+  correlationStress: number;
+  keeper: boolean;
+  maxLogRange: bigint;
+  httpHost: string;
+  httpPort: number;
+}
+
+export class RiskOracleConfigError extends Error {
+  override name = 'RiskOracleConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadRiskOracleSettings(env: Env): RiskOracleSettings {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    return n;
+  };
+  const real = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max)
+      problems.push(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
+    return raw === 'true';
+  };
+  const key = (name: string, raw: string): Hex => {
+    if (!isHex(raw) || raw.length !== 66) problems.push(`${name} must be a 32-byte hex private key`);
+    return raw as Hex; // checked just above
+  };
+  const stewardRaw = env.RISK_STEWARD_KEY;
+  const keeperRaw = env.RISK_KEEPER_KEY;
+  const window = int('RISK_WINDOW', 30, 3, 10_000);
+  const settings: RiskOracleSettings = {
+    chainsFile: env.RISK_CHAINS_FILE || undefined,
+    manifestPath: env.RISK_MANIFEST || DEFAULT_MANIFEST_PATH,
+    databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
+    dataDir: env.RISK_DATA_DIR || '.data/risk-oracle',
+    stewardKey: stewardRaw ? key('RISK_STEWARD_KEY', stewardRaw) : devnetPrivateKey('riskSteward'),
+    keeperKey: keeperRaw ? key('RISK_KEEPER_KEY', keeperRaw) : devnetPrivateKey('keeper'),
+    usingDevnetKeys: !stewardRaw || !keeperRaw,
+    pollMs: int('RISK_POLL_MS', 1_000, 50, 600_000),
+    assessIntervalMs: int('RISK_ASSESS_INTERVAL_MS', 30_000, 100, 86_400_000),
+    largeMoveBps: int('RISK_LARGE_MOVE_BPS', 500, 1, 10_000),
+    periodSeconds: int('RISK_PERIOD_SECONDS', 10, 1, 86_400),
+    risk: {
+      ...DEFAULT_RISK_CONFIG,
+      window,
+      confidenceBps: int('RISK_CONFIDENCE_BPS', DEFAULT_RISK_CONFIG.confidenceBps, 5_001, 9_999),
+      headroomMarginBps: int('RISK_HEADROOM_MARGIN_BPS', DEFAULT_RISK_CONFIG.headroomMarginBps, 0, 10_000),
+      ewma: {
+        ...DEFAULT_RISK_CONFIG.ewma,
+        lambda: real('RISK_EWMA_LAMBDA', DEFAULT_RISK_CONFIG.ewma.lambda, 0.5, 0.999),
+        seedReturns: Math.min(DEFAULT_RISK_CONFIG.ewma.seedReturns, window - 1),
+      },
+      policy: { ...DEFAULT_RISK_CONFIG.policy, loosen: bool('RISK_POLICY_LOOSEN', false) },
+    },
+    submit: bool('RISK_SUBMIT', true),
+    correlationThreshold: real('RISK_CORRELATION_THRESHOLD', 0.8, -1, 1),
+    correlationWindow: int('RISK_CORRELATION_WINDOW', Math.min(30, window - 1), 2, 10_000),
+    correlationHysteresis: real('RISK_CORRELATION_HYSTERESIS', 0.1, 0, 2),
+    correlationStress: real('RISK_CORRELATION_STRESS', 1.5, 1, 10),
+    keeper: bool('RISK_KEEPER', true),
+    maxLogRange: BigInt(int('RISK_MAX_LOG_RANGE', 2_000, 1, 100_000)),
+    httpHost: env.RISK_HTTP_HOST || '127.0.0.1',
+    httpPort: int('RISK_HTTP_PORT', 3200, 0, 65_535),
+  };
+  if (settings.correlationWindow > window - 1)
+    problems.push(`RISK_CORRELATION_WINDOW must be at most RISK_WINDOW − 1 (${window - 1})`);
+  if (problems.length > 0)
+    throw new RiskOracleConfigError(`invalid risk-oracle configuration:\n- ${problems.join('\n- ')}`);
+  return settings;
+}
+
+/** The settings with secrets replaced, for logs and `/ready`. */
+export function redactSettings(s: RiskOracleSettings): Record<string, unknown> {
+  return {
+    ...s,
+    stewardKey: '[redacted]',
+    keeperKey: '[redacted]',
+    databaseUrl: s.databaseUrl?.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1:***@'),
+    maxLogRange: s.maxLogRange.toString(),
+  };
+}

@@ -1,0 +1,4 @@
+/** Injection tokens of the risk oracle's module. */
+export const RISK_SETTINGS = Symbol('RISK_SETTINGS');
+export const RISK_REPOSITORY = Symbol('RISK_REPOSITORY');
+export const ORACLE_CHAINS = Symbol('ORACLE_CHAINS');
