@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { devnetCommand } from './commands/devnet.command.js';
 import { packetCommand, packetsCommand } from './commands/packets.command.js';
+import { scenarioCommand } from './commands/scenario.command.js';
 import { upCommand } from './commands/up.command.js';
 
 const program = new Command('segctl')
@@ -12,6 +13,7 @@ program.addCommand(upCommand());
 program.addCommand(devnetCommand());
 program.addCommand(packetsCommand());
 program.addCommand(packetCommand());
+program.addCommand(scenarioCommand());
 
 try {
   await program.parseAsync(process.argv);

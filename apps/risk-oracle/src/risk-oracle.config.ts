@@ -1,5 +1,5 @@
 import { isHex, type Hex } from 'viem';
-import { DEFAULT_MANIFEST_PATH, devnetPrivateKey } from '#app/devnet';
+import { DEFAULT_MANIFEST_PATH, DEVNET_PRICE_PERIOD_SECONDS, devnetPrivateKey } from '#app/devnet';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '#app/risk';
 
 /** Every risk-oracle setting, validated once at boot. Defaults work against `npm start`'s devnet. */
@@ -88,7 +88,7 @@ export function loadRiskOracleSettings(env: Env): RiskOracleSettings {
     pollMs: int('RISK_POLL_MS', 1_000, 50, 600_000),
     assessIntervalMs: int('RISK_ASSESS_INTERVAL_MS', 30_000, 100, 86_400_000),
     largeMoveBps: int('RISK_LARGE_MOVE_BPS', 500, 1, 10_000),
-    periodSeconds: int('RISK_PERIOD_SECONDS', 10, 1, 86_400),
+    periodSeconds: int('RISK_PERIOD_SECONDS', DEVNET_PRICE_PERIOD_SECONDS, 1, 86_400),
     risk: {
       ...DEFAULT_RISK_CONFIG,
       window,

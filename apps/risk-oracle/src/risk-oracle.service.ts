@@ -72,8 +72,9 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
   private readonly steward: Steward;
   private readonly hub: ReturnType<typeof hubChain>;
   private polling = false;
-  private assessing: Promise<AssessRound> | null = null;
-  private assessAgain: string | null = null;
+  /** the round running or last run, and the one waiting for it */
+  private rounds: Promise<unknown> = Promise.resolve();
+  private waiting: { reason: string; run: Promise<AssessRound> } | null = null;
   private lastAnswers = new Map<string, bigint>();
   readonly status = {
     lastPollAt: null as Date | null,
@@ -104,7 +105,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
     );
     this.scheduler.addInterval(
       'risk-assess',
-      setInterval(() => void this.requestAssess('schedule'), this.settings.assessIntervalMs),
+      setInterval(() => this.triggerAssess('schedule'), this.settings.assessIntervalMs),
     );
     void this.poll();
   }
@@ -112,7 +113,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.status.stopped = true;
     for (const name of this.scheduler.getIntervals()) this.scheduler.deleteInterval(name);
-    await this.assessing?.catch(() => undefined);
+    await this.rounds.catch(() => undefined);
     while (this.polling) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -145,11 +146,21 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
     try {
       await run();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.status.lastError = `${stage} on ${eid}: ${message}`;
-      this.metrics.errors.inc({ stage, eid: String(eid) });
-      this.logger.error({ at: `RiskOracle#${stage}`, eid, error: message });
+      this.failed(stage, eid, error);
     }
+  }
+
+  private failed(stage: string, eid: number, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.status.lastError = `${stage} on ${eid}: ${message}`;
+    this.metrics.errors.inc({ stage, eid: String(eid) });
+    this.logger.error({ at: `RiskOracle#${stage}`, eid, error: message });
+  }
+
+  /** Starts an assessment round in the background; its failure is logged and counted. */
+  private triggerAssess(reason: string): void {
+    if (this.status.stopped) return;
+    this.requestAssess(reason).catch((error: unknown) => this.failed('assess', this.hub.eid, error));
   }
 
   private async index(chain: OracleChain): Promise<void> {
@@ -163,7 +174,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
         if (before === undefined || before <= 0n) continue;
         const moveBps = ((r.answer > before ? r.answer - before : before - r.answer) * 10_000n) / before;
         if (moveBps >= BigInt(this.settings.largeMoveBps)) {
-          void this.requestAssess(`large move: feed ${r.feed} on ${r.eid} moved ${moveBps} bps`);
+          this.triggerAssess(`large move: feed ${r.feed} on ${r.eid} moved ${moveBps} bps`);
           break;
         }
       }
@@ -191,32 +202,24 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * Runs an assessment round now, or right after the one in progress. Resolves with the round that
-   * covers the request.
+   * Runs an assessment round now, or right after the one in progress: at most one runs and one
+   * waits; requests arriving while one waits join it. Resolves with the round that covers the request.
    */
-  async requestAssess(reason: string): Promise<AssessRound> {
-    if (this.assessing) {
-      this.assessAgain = reason;
-      const current = this.assessing;
-      await current.catch(() => undefined);
-      if (this.assessing && this.assessing !== current) return this.assessing;
+  requestAssess(reason: string): Promise<AssessRound> {
+    if (this.waiting) {
+      this.waiting.reason = reason;
+      return this.waiting.run;
     }
-    const run = (async () => {
-      let r = reason;
-      let result: AssessRound;
-      for (;;) {
-        this.assessAgain = null;
-        result = await this.assess(r);
-        if (this.assessAgain === null || this.status.stopped) return result;
-        r = this.assessAgain;
-      }
-    })();
-    this.assessing = run;
-    try {
-      return await run;
-    } finally {
-      if (this.assessing === run) this.assessing = null;
-    }
+    const waiting: { reason: string; run: Promise<AssessRound> } = { reason, run: Promise.resolve(null as never) };
+    waiting.run = this.rounds
+      .catch(() => undefined)
+      .then(() => {
+        this.waiting = null;
+        return this.assess(waiting.reason);
+      });
+    this.waiting = waiting;
+    this.rounds = waiting.run;
+    return waiting.run;
   }
 
   private async prepare(now: number): Promise<{ prepared: Prepared[]; skipped: { segment: Hex; reason: string }[] }> {
@@ -320,46 +323,65 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
     for (const p of prepared) {
       const name = segmentName(p.state.id);
       const stress = stressed.has(p.state.id.toLowerCase() as Hex) ? this.settings.correlationStress : 1;
-      const a = assessSegment(
-        {
-          segment: p.state.id,
-          borrow: p.borrow,
-          collaterals: p.collaterals,
-          accounts: p.accounts,
-          params: p.state.params,
-          bounds: p.state.bounds,
-          lastStewardUpdate: p.state.lastStewardUpdate,
-        },
-        { ...this.settings.risk, volatilityStress: stress },
-      );
-      assessed.push(a);
-      for (const [k, v] of p.answers) this.lastAnswers.set(k, v);
-      const id = await this.repo.insertAssessment(
-        p.state.id,
-        stress > 1 ? `${reason} (correlation stress ×${stress})` : reason,
-        a.decision.changed,
-        assessmentToJson(a),
-      );
-      this.metrics.assessments.inc({ segment: name, outcome: 'assessed' });
-      for (const [method, t] of [
-        ['historical', a.historical],
-        ['parametric', a.parametric],
-      ] as const) {
-        this.metrics.varUsd.set({ segment: name, method }, t.varUsd);
-        this.metrics.esUsd.set({ segment: name, method }, t.esUsd);
+      try {
+        assessed.push(
+          await this.assessOne(
+            p,
+            reason,
+            stress,
+            chainNow,
+            open.some((o) => o.segment.toLowerCase() === p.state.id.toLowerCase()),
+          ),
+        );
+      } catch (error) {
+        this.metrics.assessments.inc({ segment: name, outcome: 'failed' });
+        this.failed(`assess ${name}`, this.hub.eid, error);
       }
-      for (const asset of a.assets)
-        this.metrics.volatility.set({ segment: name, asset: segmentName(asset.assetId) }, asset.relativeVolatility);
-      this.metrics.nearLiquidation.set({ segment: name }, a.headroom.withinMarginShareBps / 10_000);
-      await this.maybeSubmit(
-        a,
-        id,
-        chainNow,
-        open.some((o) => o.segment.toLowerCase() === p.state.id.toLowerCase()),
-      );
     }
     this.status.lastAssessAt = new Date();
     return { reason, assessed, skipped, correlation: matrix };
+  }
+
+  private async assessOne(
+    p: Prepared,
+    reason: string,
+    stress: number,
+    chainNow: number,
+    pending: boolean,
+  ): Promise<SegmentAssessment> {
+    const name = segmentName(p.state.id);
+    const a = assessSegment(
+      {
+        segment: p.state.id,
+        borrow: p.borrow,
+        collaterals: p.collaterals,
+        accounts: p.accounts,
+        params: p.state.params,
+        bounds: p.state.bounds,
+        lastStewardUpdate: p.state.lastStewardUpdate,
+      },
+      { ...this.settings.risk, volatilityStress: stress },
+    );
+    for (const [k, v] of p.answers) this.lastAnswers.set(k, v);
+    const id = await this.repo.insertAssessment(
+      p.state.id,
+      stress > 1 ? `${reason} (correlation stress ×${stress})` : reason,
+      a.decision.changed,
+      assessmentToJson(a),
+    );
+    this.metrics.assessments.inc({ segment: name, outcome: 'assessed' });
+    for (const [method, t] of [
+      ['historical', a.historical],
+      ['parametric', a.parametric],
+    ] as const) {
+      this.metrics.varUsd.set({ segment: name, method }, t.varUsd);
+      this.metrics.esUsd.set({ segment: name, method }, t.esUsd);
+    }
+    for (const asset of a.assets)
+      this.metrics.volatility.set({ segment: name, asset: segmentName(asset.assetId) }, asset.relativeVolatility);
+    this.metrics.nearLiquidation.set({ segment: name }, a.headroom.withinMarginShareBps / 10_000);
+    await this.maybeSubmit(a, id, chainNow, pending);
+    return a;
   }
 
   private async maybeSubmit(

@@ -59,3 +59,13 @@ export {
   type DevnetSegment,
   type SegmentStackOptions,
 } from './segments.js';
+export {
+  DEVNET_PRICE_PERIOD_SECONDS,
+  formatAnswer,
+  playScenario,
+  scenarioByName,
+  SCENARIOS,
+  type PlayOptions,
+  type PlayResult,
+  type PriceScenario,
+} from './scenarios.js';

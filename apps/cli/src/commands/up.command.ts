@@ -41,50 +41,64 @@ function startService(name: string, env: Record<string, string>): Service {
 
 export function upCommand(): Command {
   return new Command('up')
-    .description('Start the whole system locally: a devnet (hub + spokes) and the relayer; runs until Ctrl-C.')
+    .description(
+      'Start the whole system locally: a devnet (hub + spokes), the relayer and the risk oracle; runs until Ctrl-C.',
+    )
     .option('--chains <n>', 'number of chains, hub included', (v) => Number(v), 3)
     .addOption(new Option('--manifest <path>', 'where the devnet manifest is written').default(DEFAULT_MANIFEST_PATH))
     .option('--data-dir <dir>', 'where the embedded databases live', '.data')
     .option('--relayer-port <port>', 'relayer HTTP port', '3100')
-    .action(async (opts: { chains: number; manifest: string; dataDir: string; relayerPort: string }) => {
-      out(`starting a ${opts.chains}-chain devnet…`);
-      const devnet = await startDevnet({
-        chains: opts.chains,
-        manifestPath: opts.manifest,
-        log: (l) => (l.startsWith('  #') ? undefined : out(l)),
-      });
-      const services: Service[] = [];
-      const stopAll = async () => {
-        for (const s of services) if (s.child.exitCode === null) s.child.kill('SIGTERM');
-        await Promise.all(services.map((s) => s.exited));
-        await devnet.stop();
-      };
-      try {
-        out('deploying the segment contracts and the demo segments…');
-        await deploySegmentStack(devnet, { log: (l) => (l.startsWith('  #') ? undefined : out(l)) });
-        services.push(
-          startService('relayer', {
-            RELAYER_MANIFEST: opts.manifest,
-            RELAYER_DATA_DIR: join(opts.dataDir, 'relayer'),
-            RELAYER_HTTP_PORT: opts.relayerPort,
-          }),
-        );
-        out(`manifest: ${devnet.manifestPath}`);
-        for (const c of devnet.manifest.chains)
-          out(`  ${c.name.padEnd(8)} eid ${c.eid}  chain id ${c.chainId}  ${c.rpcUrl}`);
-        const hub = hubOf(devnet.manifest);
-        out(`segments: controller ${hub.contracts.segmentController} on ${hub.name}; a SegmentVault on every chain`);
-        out(`relayer:  http://127.0.0.1:${opts.relayerPort}  (/packets, /health, /ready, /metrics)`);
-        out('running — press Ctrl-C to stop');
-        const reason = await Promise.race([
-          untilSignal().then((s) => `received ${s}`),
-          ...services.map((s) => s.exited.then((code) => `${s.name} exited with code ${code}`)),
-        ]);
-        out(`stopping (${reason})…`);
-        if (!reason.startsWith('received')) process.exitCode = 1;
-      } finally {
-        await stopAll();
-      }
-      out('stopped: all services and chains shut down');
-    });
+    .option('--risk-port <port>', 'risk oracle HTTP port', '3200')
+    .action(
+      async (opts: { chains: number; manifest: string; dataDir: string; relayerPort: string; riskPort: string }) => {
+        out(`starting a ${opts.chains}-chain devnet…`);
+        const devnet = await startDevnet({
+          chains: opts.chains,
+          manifestPath: opts.manifest,
+          log: (l) => (l.startsWith('  #') ? undefined : out(l)),
+        });
+        const services: Service[] = [];
+        const stopAll = async () => {
+          for (const s of services) if (s.child.exitCode === null) s.child.kill('SIGTERM');
+          await Promise.all(services.map((s) => s.exited));
+          await devnet.stop();
+        };
+        try {
+          out('deploying the segment contracts and the demo segments…');
+          await deploySegmentStack(devnet, { log: (l) => (l.startsWith('  #') ? undefined : out(l)) });
+          services.push(
+            startService('relayer', {
+              RELAYER_MANIFEST: opts.manifest,
+              RELAYER_DATA_DIR: join(opts.dataDir, 'relayer'),
+              RELAYER_HTTP_PORT: opts.relayerPort,
+            }),
+            startService('risk-oracle', {
+              RISK_MANIFEST: opts.manifest,
+              RISK_DATA_DIR: join(opts.dataDir, 'risk-oracle'),
+              RISK_HTTP_PORT: opts.riskPort,
+            }),
+          );
+          out(`manifest: ${devnet.manifestPath}`);
+          for (const c of devnet.manifest.chains)
+            out(`  ${c.name.padEnd(8)} eid ${c.eid}  chain id ${c.chainId}  ${c.rpcUrl}`);
+          const hub = hubOf(devnet.manifest);
+          out(`segments: controller ${hub.contracts.segmentController} on ${hub.name}; a SegmentVault on every chain`);
+          out(`relayer:  http://127.0.0.1:${opts.relayerPort}  (/packets, /health, /ready, /metrics)`);
+          out(
+            `risk:     http://127.0.0.1:${opts.riskPort}  (/segments, /alerts, /proposals, /liquidations, /health, /metrics)`,
+          );
+          out('          play a price path with `npm run segctl -- scenario play crv-crash`');
+          out('running — press Ctrl-C to stop');
+          const reason = await Promise.race([
+            untilSignal().then((s) => `received ${s}`),
+            ...services.map((s) => s.exited.then((code) => `${s.name} exited with code ${code}`)),
+          ]);
+          out(`stopping (${reason})…`);
+          if (!reason.startsWith('received')) process.exitCode = 1;
+        } finally {
+          await stopAll();
+        }
+        out('stopped: all services and chains shut down');
+      },
+    );
 }
