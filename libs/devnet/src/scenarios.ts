@@ -43,7 +43,7 @@ function prng(seed: number): () => number {
 /** Applies moves (bps per step) to a start answer: integer arithmetic, rounded down. */
 function walk(start: bigint, moves: readonly number[]): bigint[] {
   const out = [start];
-  for (const m of moves) out.push(((out[out.length - 1] as bigint) * BigInt(10_000 + m)) / 10_000n);
+  for (const m of moves) out.push((out[out.length - 1] * BigInt(10_000 + m)) / 10_000n);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { getAbiItem, type Address, type Hex } from 'viem';
+import { getAbiItem } from 'viem';
 import { DevPriceFeed, SegmentVault } from '#app/contracts';
 import type { IndexedAccount, PriceRound, RiskRepository } from '#app/persistence';
 import type { OracleChain } from '../chains.js';
@@ -62,8 +62,8 @@ export class Indexer {
       if (segment === undefined || owner === undefined || sub === undefined) continue;
       accounts.push({
         eid: chain.eid,
-        segment: segment as Hex,
-        owner: owner as Address,
+        segment: segment,
+        owner: owner,
         sub,
         firstBlock: log.blockNumber,
       });

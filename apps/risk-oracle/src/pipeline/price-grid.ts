@@ -38,7 +38,7 @@ export function priceGrid(
   let current: PriceRound | undefined;
   for (let k = first; k <= last; k++) {
     const end = (k + 1) * period - 1;
-    for (; r < sorted.length && (sorted[r] as PriceRound).updatedAt <= end; r++) current = sorted[r];
+    for (; r < sorted.length && sorted[r].updatedAt <= end; r++) current = sorted[r];
     if (current === undefined) {
       throw new RiskError(
         'INSUFFICIENT_HISTORY',
