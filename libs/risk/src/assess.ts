@@ -99,9 +99,9 @@ export interface SegmentAssessment {
 }
 
 function checkConfig(c: RiskConfig): void {
-  invalid(!Number.isInteger(c.window) || c.window < 3, `window ${c.window} must be an integer ≥ 3`);
+  invalid(!Number.isInteger(c.window) || c.window < 3, () => `window ${c.window} must be an integer ≥ 3`);
   invalid(!(c.volatilityStress >= 1) || !Number.isFinite(c.volatilityStress), 'volatilityStress must be ≥ 1');
-  invalid(c.horizon >= c.window - 1, `a horizon of ${c.horizon} leaves no scenario in a window of ${c.window}`);
+  invalid(c.horizon >= c.window - 1, () => `a horizon of ${c.horizon} leaves no scenario in a window of ${c.window}`);
 }
 
 /** The last `window` prices of `m`'s history, checked to line up with `reference`. */
@@ -122,17 +122,29 @@ function windowOf(m: AssetMarket, window: number, reference: AssetMarket): Float
   return h.prices.subarray(h.prices.length - window);
 }
 
+/**
+ * Work arrays reused from one assessment to the next: the returns, the scenario losses and the
+ * standardised returns are most of what an assessment allocates, and nothing returned points into
+ * them. (assessSegment runs to completion without yielding, so one set serves every call.)
+ */
+const scratch = { returns: new Float64Array(0), losses: new Float64Array(0), standardised: new Float64Array(0) };
+
+function scratchOf(name: keyof typeof scratch, length: number) {
+  if (scratch[name].length < length) scratch[name] = new Float64Array(length);
+  return scratch[name].subarray(0, length);
+}
+
 export function assessSegment(input: SegmentRiskInput, config: RiskConfig = DEFAULT_RISK_CONFIG): SegmentAssessment {
   checkConfig(config);
   const { borrow, collaterals, params } = input;
   invalid(
     collaterals.length !== params.assets.length,
-    `${collaterals.length} collateral markets for ${params.assets.length} assets`,
+    () => `${collaterals.length} collateral markets for ${params.assets.length} assets`,
   );
   const markets = [borrow, ...collaterals];
   const windows = markets.map((m) => windowOf(m, config.window, borrow));
   const n = config.window - 1;
-  const returns = new Float64Array(markets.length * n);
+  const returns = scratchOf('returns', markets.length * n);
   windows.forEach((w, i) => logReturns(w, returns.subarray(i * n, (i + 1) * n)));
   const returnsOf = (i: number) => returns.subarray(i * n, (i + 1) * n);
   const vols = markets.map((_, i) => Math.sqrt(ewmaVariance(returnsOf(i), config.ewma)));
@@ -142,8 +154,9 @@ export function assessSegment(input: SegmentRiskInput, config: RiskConfig = DEFA
   exposures[0] = -wadToNumber(book.debtValue);
   for (let a = 0; a < collaterals.length; a++) exposures[a + 1] = wadToNumber(book.collateralValues[a]);
   const tail = { confidenceBps: config.confidenceBps, horizon: config.horizon };
-  const historical = historicalTailRisk(exposures, windows, tail);
-  const parametric = parametricTailRisk(exposures, vols, pearson(returns, markets.length, n).values, tail);
+  const historical = historicalTailRisk(exposures, windows, tail, scratchOf('losses', config.window));
+  const correlation = pearson(returns, markets.length, n, scratchOf('standardised', markets.length * n));
+  const parametric = parametricTailRisk(exposures, vols, correlation.values, tail);
   const headroom = liquidationHeadroom(book, params.assets, config.headroomMarginBps);
   const collateralValue = book.collateralValues.reduce((s, v) => s + v, 0n);
   const worstEs = historical.es > parametric.es ? historical.es : parametric.es;
@@ -212,7 +225,7 @@ export function crossSegmentCorrelation(
 ): CorrelationMatrix {
   const indexes = segments.map((s) => {
     const length = Math.min(...s.collaterals.map((c) => c.history.prices.length));
-    invalid(length < window + 1, `${s.segment}: ${length} prices give no ${window} returns`);
+    invalid(length < window + 1, () => `${s.segment}: ${length} prices give no ${window} returns`);
     const prices = s.collaterals.map((c) => c.history.prices.subarray(c.history.prices.length - window - 1));
     return { segment: s.segment, levels: collateralIndex(prices, s.weights) };
   });

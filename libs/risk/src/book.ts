@@ -60,17 +60,17 @@ export function valueBook(
     const account = accounts[i];
     invalid(
       account.collateral.length !== k,
-      `account ${account.id}: ${account.collateral.length} collateral amounts, not ${k}`,
+      () => `account ${account.id}: ${account.collateral.length} collateral amounts, not ${k}`,
     );
     for (let a = 0; a < k; a++) {
       const amount = account.collateral[a];
-      invalid(amount < 0n, `account ${account.id}: negative collateral`);
+      invalid(amount < 0n, () => `account ${account.id}: negative collateral`);
       const v = amount === 0n ? 0n : valueAt(amount, units[a]);
       values[i * k + a] = v;
       collateralAmounts[a] = collateralAmounts[a] + amount;
       collateralValues[a] = collateralValues[a] + v;
     }
-    invalid(account.debt < 0n, `account ${account.id}: negative debt`);
+    invalid(account.debt < 0n, () => `account ${account.id}: negative debt`);
     const dv = account.debt === 0n ? 0n : valueAt(account.debt, debtUnit);
     debtValues[i] = dv;
     debtAmount += account.debt;
@@ -105,7 +105,7 @@ export interface AccountPosition {
  * the listed ones.)
  */
 export function accountPosition(book: BookValuation, i: number, assets: readonly AssetRisk[]): AccountPosition {
-  invalid(assets.length !== book.assets, `${assets.length} asset params for ${book.assets} collateral assets`);
+  invalid(assets.length !== book.assets, () => `${assets.length} asset params for ${book.assets} collateral assets`);
   let collateralValue = 0n;
   let borrowLimit = 0n;
   let liquidationValue = 0n;

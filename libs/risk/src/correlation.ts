@@ -19,17 +19,27 @@ export interface Correlation {
 /**
  * Pearson correlation of `rows` series of `length` observations each, stored row-major in `data`.
  * Two passes per series (mean, then centred sum of squares) for accuracy, then one dot product per
- * pair of standardised rows: rows·length + rows²·length/2 multiply-adds.
+ * pair of standardised rows: rows·length + rows²·length/2 multiply-adds. `scratch` (at least
+ * rows·length long, e.g. reused across calls) holds the standardised rows instead of a new array.
  */
-export function pearson(data: Float64Array, rows: number, length: number): Correlation {
-  invalid(data.length < rows * length, `pearson: ${data.length} values for ${rows}×${length}`);
+export function pearson(data: Float64Array, rows: number, length: number, scratch?: Float64Array): Correlation {
+  invalid(data.length < rows * length, () => `pearson: ${data.length} values for ${rows}×${length}`);
   invalid(length < 2, 'pearson needs at least two observations per series');
-  const z = new Float64Array(rows * length);
+  const size = rows * length;
+  const z = scratch !== undefined && scratch.length >= size ? scratch.subarray(0, size) : new Float64Array(size);
   const degenerate: number[] = [];
   for (let i = 0; i < rows; i++) {
     const o = i * length;
+    // a constant series is told by its values, not by its centred sum of squares: the float mean of
+    // equal values can miss them by an ulp, which leaves a tiny nonzero variance
+    const first = data[o];
+    let constant = true;
     let mean = 0;
-    for (let t = 0; t < length; t++) mean += data[o + t];
+    for (let t = 0; t < length; t++) {
+      const x = data[o + t];
+      mean += x;
+      if (x !== first) constant = false;
+    }
     mean /= length;
     let ss = 0;
     for (let t = 0; t < length; t++) {
@@ -38,8 +48,8 @@ export function pearson(data: Float64Array, rows: number, length: number): Corre
       ss += d * d;
     }
     const norm = Math.sqrt(ss);
-    if (!(norm > 0) || !Number.isFinite(norm)) {
-      invalid(!Number.isFinite(ss), `pearson: series ${i} is not finite`);
+    if (constant || !(norm > 0) || !Number.isFinite(norm)) {
+      invalid(!Number.isFinite(ss), () => `pearson: series ${i} is not finite`);
       degenerate.push(i);
       z.fill(0, o, o + length);
       continue;
@@ -136,7 +146,7 @@ function levelsSlice(levels: ArrayLike<number>, from: number, to: number): Array
 
 /** ρ between two entries of a matrix. */
 export function correlationAt(m: Correlation, i: number, j: number): number {
-  invalid(i < 0 || j < 0 || i >= m.size || j >= m.size, `correlationAt(${i}, ${j}) outside ${m.size}×${m.size}`);
+  invalid(i < 0 || j < 0 || i >= m.size || j >= m.size, () => `correlationAt(${i}, ${j}) outside ${m.size}×${m.size}`);
   return m.values[i * m.size + j];
 }
 
@@ -155,7 +165,7 @@ export function correlatedPairs(
   threshold: number,
   include: (a: Hex, b: Hex) => boolean = () => true,
 ): CorrelatedPair[] {
-  invalid(!(threshold >= -1 && threshold <= 1), `threshold ${threshold} must be in [−1, 1]`);
+  invalid(!(threshold >= -1 && threshold <= 1), () => `threshold ${threshold} must be in [−1, 1]`);
   const pairs: CorrelatedPair[] = [];
   for (let i = 0; i < m.size; i++) {
     for (let j = i + 1; j < m.size; j++) {

@@ -17,6 +17,11 @@ export class RiskError extends Error {
   }
 }
 
-export function invalid(condition: boolean, message: string): void {
-  if (condition) throw new RiskError('INVALID_INPUT', message);
+/**
+ * Throws INVALID_INPUT when `condition` holds. A message that interpolates values is passed as a
+ * function, so it is only built on failure: the checks sit on the per-segment path, where building
+ * every message (numbers and bigints to strings) would cost more than the check.
+ */
+export function invalid(condition: boolean, message: string | (() => string)): void {
+  if (condition) throw new RiskError('INVALID_INPUT', typeof message === 'string' ? message : message());
 }

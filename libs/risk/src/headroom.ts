@@ -30,7 +30,7 @@ export interface Headroom {
 }
 
 export function liquidationHeadroom(book: BookValuation, assets: readonly AssetRisk[], marginBps: number): Headroom {
-  invalid(!Number.isInteger(marginBps) || marginBps < 0, `marginBps ${marginBps} must be a non-negative integer`);
+  invalid(!Number.isInteger(marginBps) || marginBps < 0, () => `marginBps ${marginBps} must be a non-negative integer`);
   const margin = BPS_N + BigInt(marginBps);
   let borrowers = 0;
   let withinMarginAccounts = 0;

@@ -37,7 +37,7 @@ function horner(c: readonly number[], x: number): number {
 
 /** Φ⁻¹(p): the z with P(Z ≤ z) = p for a standard normal Z; p in (0, 1). */
 export function normalQuantile(p: number): number {
-  invalid(!(p > 0 && p < 1), `normal quantile of ${p}: p must be in (0, 1)`);
+  invalid(!(p > 0 && p < 1), () => `normal quantile of ${p}: p must be in (0, 1)`);
   const q = p - 0.5;
   if (Math.abs(q) <= 0.425) {
     const r = 0.180625 - q * q;

@@ -2,7 +2,7 @@ import type { Hex } from 'viem';
 import type { AssetRisk, RiskParams, StewardBounds } from '#app/messaging';
 import { invalid } from './errors.js';
 import { normalQuantile } from './normal.js';
-import { checkAbiRanges, validateRiskParams } from './rules.js';
+import { checkAbiRanges, sameAssetId, validateRiskParams } from './rules.js';
 import { BPS, BPS_N, MAX_UINT128, MAX_UINT16 } from './units.js';
 
 /**
@@ -213,10 +213,10 @@ export function policyTarget(input: PolicyInput, config: PolicyConfig = DEFAULT_
   const assets = input.assets.map((a, i): AssetTarget => {
     const cur = input.current.assets[i];
     invalid(
-      a.assetId.toLowerCase() !== cur.assetId.toLowerCase(),
-      `policy input ${i} is ${a.assetId}, params have ${cur.assetId}`,
+      !sameAssetId(a.assetId, cur.assetId),
+      () => `policy input ${i} is ${a.assetId}, params have ${cur.assetId}`,
     );
-    invalid(!(a.volatility >= 0 && Number.isFinite(a.volatility)), `${a.assetId}: volatility ${a.volatility}`);
+    invalid(!(a.volatility >= 0 && Number.isFinite(a.volatility)), () => `${a.assetId}: volatility ${a.volatility}`);
     const keep = Math.exp(-z * a.volatility * Math.sqrt(config.liquidationHorizon));
     const bufferKeep = Math.exp(-z * a.volatility * Math.sqrt(config.ltvBufferHorizon));
     const bonusRaw = Math.ceil(config.baseBonusBps + config.bonusVolFactor * (1 - keep) * BPS);

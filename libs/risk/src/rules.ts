@@ -18,6 +18,11 @@ export interface RuleViolation {
 
 const MAX_UINT32 = 0xffff_ffff;
 
+/** Asset ids compare as the contract compares bytes32: case-insensitively (the same string needs no lowering). */
+export function sameAssetId(a: Hex, b: Hex): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
+
 /** Every field fits its Solidity type (uint16 bps, uint32 rates, uint128 caps). */
 export function checkAbiRanges(p: RiskParams): RuleViolation | null {
   const bad = (assetId: Hex | null, field: string): RuleViolation => ({ error: 'AbiRange', assetId, field });
@@ -44,7 +49,7 @@ export function validateRiskParams(collateralIds: readonly Hex[], p: RiskParams)
   if (p.rates.kinkBps > BPS) return bad(null, 'rates.kink');
   for (let i = 0; i < collateralIds.length; i++) {
     const a = p.assets[i];
-    if (a.assetId.toLowerCase() !== collateralIds[i].toLowerCase()) return bad(a.assetId, 'assets');
+    if (!sameAssetId(a.assetId, collateralIds[i])) return bad(a.assetId, 'assets');
     if (a.ltvBps > a.liqThresholdBps) return bad(a.assetId, 'ltv');
     if (a.liqThresholdBps * (BPS + a.liqBonusBps) > BPS * BPS) return bad(a.assetId, 'liqThreshold');
   }
@@ -70,7 +75,7 @@ export function checkStewardBounds(b: StewardBounds, old: RiskParams, next: Risk
   for (let i = 0; i < next.assets.length; i++) {
     const o = old.assets[i];
     const n = next.assets[i];
-    if (o.assetId.toLowerCase() !== n.assetId.toLowerCase()) return bad(n.assetId, 'assets');
+    if (!sameAssetId(o.assetId, n.assetId)) return bad(n.assetId, 'assets');
     if (n.ltvBps === 0) return bad(n.assetId, 'ltv');
     if (n.liqThresholdBps === 0) return bad(n.assetId, 'liqThreshold');
     if (!within(o.ltvBps, n.ltvBps, b.maxLtvChangeBps)) return bad(n.assetId, 'ltv');

@@ -41,9 +41,9 @@ export interface TailOptions {
 function checkOptions(o: TailOptions): void {
   invalid(
     !Number.isInteger(o.confidenceBps) || o.confidenceBps <= 0 || o.confidenceBps >= BPS,
-    `confidenceBps ${o.confidenceBps} must be in (0, 10000)`,
+    () => `confidenceBps ${o.confidenceBps} must be in (0, 10000)`,
   );
-  invalid(!Number.isInteger(o.horizon) || o.horizon < 1, `horizon ${o.horizon} must be a positive integer`);
+  invalid(!Number.isInteger(o.horizon) || o.horizon < 1, () => `horizon ${o.horizon} must be a positive integer`);
 }
 
 function tailRisk(
@@ -58,18 +58,56 @@ function tailRisk(
 }
 
 /**
- * VaR and ES of an empirical loss sample, sorted ascending in place. With N losses, VaR is the
- * j-th smallest, j = ⌈N·c⌉ (no interpolation), and ES the mean of the N − j + 1 losses from it up.
+ * VaR and ES of an empirical loss sample, reordered in place. With N losses, VaR is the j-th
+ * smallest, j = ⌈N·c⌉ (no interpolation), and ES the mean of the N − j + 1 losses from it up,
+ * computed as VaR + the mean excess over it: every excess is ≥ 0 exactly, so ES ≥ VaR survives the
+ * rounding (a plain mean of equal losses can land an ulp below them).
+ *
+ * Only the tail is sorted: the j-th smallest is selected in expected O(N) and left at index j − 1,
+ * the smaller losses before it (in no order), the larger ones after it sorted ascending — the same
+ * values in the same order from j − 1 up as a full sort, so the same VaR and ES to the bit.
  */
 export function empiricalTail(losses: Float64Array, confidenceBps: number): { var: number; es: number } {
   const n = losses.length;
   invalid(n === 0, 'no scenarios');
-  losses.sort();
+  for (let s = 0; s < n; s++) {
+    if (Number.isNaN(losses[s])) throw new RiskError('INVALID_INPUT', `scenario ${s}: the loss is NaN`);
+  }
   // n·c is an integer, so the division is exact whenever the quotient is: ⌈⌉ never rounds a whole number up
   const j = Math.ceil((n * confidenceBps) / BPS);
-  let sum = 0;
-  for (let s = j - 1; s < n; s++) sum += losses[s];
-  return { var: losses[j - 1], es: sum / (n - j + 1) }; // 1 ≤ j ≤ n
+  selectNth(losses, j - 1); // 1 ≤ j ≤ n
+  losses.subarray(j).sort();
+  const v = losses[j - 1];
+  let excess = 0;
+  for (let s = j; s < n; s++) excess += losses[s] - v;
+  return { var: v, es: v + excess / (n - j + 1) };
+}
+
+/**
+ * Reorders `a` so that a[k] is its (k+1)-th smallest value, nothing larger before it and nothing
+ * smaller after it (Wirth's selection: Hoare partitions around a[k], keeping the side that holds k).
+ */
+function selectNth(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[k];
+    let i = lo;
+    let j = hi;
+    do {
+      while (a[i] < pivot) i++;
+      while (pivot < a[j]) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    } while (i <= j);
+    if (j < k) lo = i;
+    if (k < i) hi = j;
+  }
 }
 
 /**
@@ -118,7 +156,7 @@ export function parametricTailRisk(
   const k = exposures.length;
   invalid(
     vols.length !== k || correlation.length !== k * k,
-    `parametric: ${k} exposures need ${k} vols and a ${k}×${k} matrix`,
+    () => `parametric: ${k} exposures need ${k} vols and a ${k}×${k} matrix`,
   );
   let variance = 0;
   for (let i = 0; i < k; i++) {

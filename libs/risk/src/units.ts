@@ -34,7 +34,7 @@ function pow10(decimals: number): bigint {
  * once, so the results are identical to the wei.)
  */
 export function unitValue(price: bigint, decimals: number): bigint {
-  invalid(price <= 0n, `price ${price} must be positive`);
+  invalid(price <= 0n, () => `price ${price} must be positive`);
   return (price * WAD) / pow10(decimals);
 }
 
@@ -63,7 +63,7 @@ export function wadToNumber(x: bigint): number {
 
 /** A float (USD, a statistic) back to 18-decimal fixed point, to the nearest representable wei. */
 export function numberToWad(x: number): bigint {
-  invalid(!Number.isFinite(x), `cannot convert ${x} to fixed point`);
+  invalid(!Number.isFinite(x), () => `cannot convert ${x} to fixed point`);
   return BigInt(Math.round(x * 1e18));
 }
 
@@ -89,7 +89,7 @@ export function priceSeriesFromWad(assetId: Hex, start: number, step: number, pr
   const out = new Float64Array(prices.length);
   for (let i = 0; i < prices.length; i++) {
     const p = prices[i];
-    invalid(p <= 0n, `${assetId}: price #${i} is ${p}; prices must be positive`);
+    invalid(p <= 0n, () => `${assetId}: price #${i} is ${p}; prices must be positive`);
     out[i] = wadToNumber(p);
   }
   return { assetId, start, step, prices: out };

@@ -15,7 +15,7 @@ export interface EwmaOptions {
 export const DEFAULT_EWMA: EwmaOptions = { lambda: 0.94, seedReturns: 20 };
 
 function checkEwma(options: EwmaOptions, returns: number): void {
-  invalid(!(options.lambda > 0 && options.lambda < 1), `EWMA λ ${options.lambda} must be in (0, 1)`);
+  invalid(!(options.lambda > 0 && options.lambda < 1), () => `EWMA λ ${options.lambda} must be in (0, 1)`);
   invalid(!Number.isInteger(options.seedReturns) || options.seedReturns < 1, 'EWMA seedReturns must be ≥ 1');
   invalid(returns < 1, 'EWMA needs at least one return');
 }
@@ -75,6 +75,6 @@ export function ewmaVolatility(returns: ArrayLike<number>, options: EwmaOptions 
 
 /** σ per period → σ per year, by the square-root-of-time rule (365 periods: crypto trades daily). */
 export function annualise(volatility: number, periodsPerYear = 365): number {
-  invalid(!(periodsPerYear > 0), `periodsPerYear ${periodsPerYear} must be positive`);
+  invalid(!(periodsPerYear > 0), () => `periodsPerYear ${periodsPerYear} must be positive`);
   return volatility * Math.sqrt(periodsPerYear);
 }
