@@ -78,7 +78,8 @@ function gaussian(): number {
   const u = 1 - random(); // (0, 1]
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
-const hex32 = (tag: number, n: number): Hex => `0x${tag.toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
+const hex32 = (tag: number, n: number): Hex =>
+  `0x${tag.toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
 
 const DAY = 86_400;
 const START = 1_700_000_000;
