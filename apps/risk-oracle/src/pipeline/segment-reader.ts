@@ -155,13 +155,25 @@ export async function readMarket(
 ): Promise<{ market: AssetMarket; answer: bigint }> {
   const decimals = await decimalsOf(chain, asset.feed);
   const from = (Math.floor(grid.now / grid.period) - grid.length + 1) * grid.period;
-  const rounds = await repo.rounds(chain.eid, asset.feed, from, Math.floor(grid.now));
-  const g = priceGrid(rounds, { ...grid, feedDecimals: decimals });
-  const [, answer] = await chain.client.readContract({
+  const [roundId, answer, , updatedAt] = await chain.client.readContract({
     address: asset.feed,
     abi: DevPriceFeed.abi,
     functionName: 'latestRoundData',
   });
+  // the round the spot price comes from joins the indexed ones, so the book and the history agree
+  // even when the indexer has not reached its block yet
+  const latest = {
+    eid: chain.eid,
+    feed: asset.feed,
+    roundId: BigInt(roundId),
+    answer,
+    updatedAt: Number(updatedAt),
+    blockNumber: 0n,
+  };
+  const indexed = await repo.rounds(chain.eid, asset.feed, from, Math.floor(grid.now));
+  const rounds =
+    latest.updatedAt <= grid.now && !indexed.some((r) => r.roundId === latest.roundId) ? [...indexed, latest] : indexed;
+  const g = priceGrid(rounds, { ...grid, feedDecimals: decimals });
   const market = {
     assetId: asset.assetId,
     decimals: asset.decimals,
