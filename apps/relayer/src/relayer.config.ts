@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { isHex, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { EnvReader } from '#app/chains';
 import { DEFAULT_MANIFEST_PATH, devnetPrivateKey } from '#app/devnet';
 
 /** Every relayer setting, validated once at boot. Defaults work against `npm start`'s devnet. */
@@ -49,21 +50,12 @@ export class RelayerConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export function loadRelayerSettings(env: Env): RelayerSettings {
-  const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-    return n;
-  };
-  const key = (name: string, raw: string): Hex => {
-    if (!isHex(raw) || raw.length !== 66) problems.push(`${name} must be a 32-byte hex private key`);
-    return raw as Hex; // checked just above
-  };
-  const senderRaw = env.RELAYER_SENDER_KEY;
-  const signersRaw = env.RELAYER_DVN_SIGNER_KEYS;
+  const e = new EnvReader(env);
+  const problems = e.problems;
+  const int = e.int.bind(e);
+  const key = e.privateKey.bind(e);
+  const senderRaw = e.raw('RELAYER_SENDER_KEY');
+  const signersRaw = e.raw('RELAYER_DVN_SIGNER_KEYS');
   const settings: RelayerSettings = {
     chainsFile: env.RELAYER_CHAINS_FILE || undefined,
     manifestPath: env.RELAYER_MANIFEST || DEFAULT_MANIFEST_PATH,

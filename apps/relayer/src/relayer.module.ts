@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { loadChainRegistry, type ChainRegistry } from '#app/chains';
-import { registryFromManifest, readManifest } from '#app/devnet';
+import type { ChainRegistry } from '#app/chains';
+import { serviceChainRegistry } from '#app/devnet';
 import { buildRelayerChains } from './chains/chains.factory.js';
 import type { TxAttemptLog } from './chains/tx-sender.js';
 import { HealthController } from './http/health.controller.js';
@@ -25,13 +25,10 @@ export interface RelayerModuleOptions {
 
 /** Chains from RELAYER_CHAINS_FILE when set, else from the devnet manifest. */
 function chainRegistry(settings: RelayerSettings): ChainRegistry {
-  if (settings.chainsFile) return loadChainRegistry(settings.chainsFile);
-  const manifest = readManifest(settings.manifestPath);
-  if (!manifest)
-    throw new RelayerConfigError(
-      `no devnet manifest at ${settings.manifestPath} (start one with \`segctl devnet up\`, or set RELAYER_CHAINS_FILE)`,
-    );
-  return registryFromManifest(manifest);
+  return serviceChainRegistry(
+    { chainsFile: settings.chainsFile, manifestPath: settings.manifestPath, chainsFileVariable: 'RELAYER_CHAINS_FILE' },
+    (message) => new RelayerConfigError(message),
+  );
 }
 
 /** The relayer as a Nest module: pipeline, operator HTTP API, health and metrics. */

@@ -1,4 +1,5 @@
-import { isHex, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { EnvReader } from '#app/chains';
 import { DEFAULT_MANIFEST_PATH, DEVNET_PRICE_PERIOD_SECONDS, devnetPrivateKey } from '#app/devnet';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '#app/risk';
 
@@ -46,35 +47,14 @@ export class RiskOracleConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export function loadRiskOracleSettings(env: Env): RiskOracleSettings {
-  const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-    return n;
-  };
-  const real = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max)
-      problems.push(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-    return n;
-  };
-  const bool = (name: string, fallback: boolean): boolean => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
-    return raw === 'true';
-  };
-  const key = (name: string, raw: string): Hex => {
-    if (!isHex(raw) || raw.length !== 66) problems.push(`${name} must be a 32-byte hex private key`);
-    return raw as Hex; // checked just above
-  };
-  const stewardRaw = env.RISK_STEWARD_KEY;
-  const keeperRaw = env.RISK_KEEPER_KEY;
+  const e = new EnvReader(env);
+  const problems = e.problems;
+  const int = e.int.bind(e);
+  const real = e.number.bind(e);
+  const bool = e.bool.bind(e);
+  const key = e.privateKey.bind(e);
+  const stewardRaw = e.raw('RISK_STEWARD_KEY');
+  const keeperRaw = e.raw('RISK_KEEPER_KEY');
   const window = int('RISK_WINDOW', 30, 3, 10_000);
   const settings: RiskOracleSettings = {
     chainsFile: env.RISK_CHAINS_FILE || undefined,

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { loadChainRegistry, type ChainRegistry } from '#app/chains';
-import { readManifest, registryFromManifest } from '#app/devnet';
+import type { ChainRegistry } from '#app/chains';
+import { serviceChainRegistry } from '#app/devnet';
 import type { RiskRepository } from '#app/persistence';
 import { buildOracleChains } from './chains.js';
 import { OracleController } from './http/oracle.controller.js';
@@ -11,13 +11,10 @@ import { RiskOracleService } from './risk-oracle.service.js';
 import { ORACLE_CHAINS, RISK_REPOSITORY, RISK_SETTINGS } from './tokens.js';
 
 function chainRegistry(settings: RiskOracleSettings): ChainRegistry {
-  if (settings.chainsFile) return loadChainRegistry(settings.chainsFile);
-  const manifest = readManifest(settings.manifestPath);
-  if (!manifest)
-    throw new RiskOracleConfigError(
-      `no devnet manifest at ${settings.manifestPath} (start one with \`segctl devnet up\`, or set RISK_CHAINS_FILE)`,
-    );
-  return registryFromManifest(manifest);
+  return serviceChainRegistry(
+    { chainsFile: settings.chainsFile, manifestPath: settings.manifestPath, chainsFileVariable: 'RISK_CHAINS_FILE' },
+    (message) => new RiskOracleConfigError(message),
+  );
 }
 
 /** The risk oracle as a Nest module: ingestion, assessment, steward proposals, alerts, keeper, HTTP. */

@@ -7,3 +7,4 @@ export {
   type ClientOptions,
 } from './clients.js';
 export { loadChainRegistry, parseChainConfigs } from './config-file.js';
+export { EnvReader } from './env.js';

@@ -1,6 +1,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createPublicClient, http, type Address, type PublicClient } from 'viem';
-import { ChainRegistry, createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
+import {
+  ChainRegistry,
+  createChainPublicClient,
+  createChainWalletClient,
+  loadChainRegistry,
+  type ChainConfig,
+} from '#app/chains';
 import { DEVNET_DVN_QUORUM, DEVNET_ROLES, DVN_SIGNER_ROLES, devnetAccount, type DevnetRole } from './accounts.js';
 import { isAlive, startAnvil, stopPid, type AnvilInstance } from './anvil.js';
 import { DevnetError, DevnetErrorCode } from './errors.js';
@@ -242,6 +248,23 @@ export function registryFromManifest(manifest: DevnetManifest): ChainRegistry {
       contracts: { ...c.layerZero, ...c.contracts },
     })),
   );
+}
+
+/**
+ * The chains a service works with: from a chain config file when one is given, else from the devnet
+ * manifest. A missing manifest is reported through `fail` (the service's own configuration error).
+ */
+export function serviceChainRegistry(
+  source: { chainsFile: string | undefined; manifestPath: string; chainsFileVariable: string },
+  fail: (message: string) => Error,
+): ChainRegistry {
+  if (source.chainsFile) return loadChainRegistry(source.chainsFile);
+  const manifest = readManifest(source.manifestPath);
+  if (!manifest)
+    throw fail(
+      `no devnet manifest at ${source.manifestPath} (start one with \`segctl devnet up\`, or set ${source.chainsFileVariable})`,
+    );
+  return registryFromManifest(manifest);
 }
 
 /** Stops the chains recorded in a manifest (a detached devnet, or leftovers of a crashed run). */

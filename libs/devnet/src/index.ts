@@ -13,6 +13,7 @@ export {
   FIRST_CHAIN_ID,
   FIRST_EID,
   registryFromManifest,
+  serviceChainRegistry,
   startDevnet,
   stopDevnet,
   type Devnet,
