@@ -210,16 +210,16 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       this.waiting.reason = reason;
       return this.waiting.run;
     }
-    const waiting: { reason: string; run: Promise<AssessRound> } = { reason, run: Promise.resolve(null as never) };
-    waiting.run = this.rounds
+    const run = this.rounds
       .catch(() => undefined)
       .then(() => {
+        const latest = this.waiting?.reason ?? reason;
         this.waiting = null;
-        return this.assess(waiting.reason);
+        return this.assess(latest);
       });
-    this.waiting = waiting;
-    this.rounds = waiting.run;
-    return waiting.run;
+    this.waiting = { reason, run };
+    this.rounds = run;
+    return run;
   }
 
   private async prepare(now: number): Promise<{ prepared: Prepared[]; skipped: { segment: Hex; reason: string }[] }> {
@@ -251,8 +251,10 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
         );
         prepared.push({ state, borrow, collaterals, accounts, answers });
       } catch (error) {
-        if (!(error instanceof RiskError)) throw error;
-        skipped.push({ segment: id, reason: `${error.code}: ${error.message}` });
+        // one segment's bad read (an RPC error, a young feed) must not stop the others
+        if (!(error instanceof RiskError)) this.failed(`read ${segmentName(id)}`, this.hub.eid, error);
+        const reason = error instanceof RiskError ? `${error.code}: ${error.message}` : 'read failed';
+        skipped.push({ segment: id, reason });
       }
     }
     return { prepared, skipped };

@@ -7,6 +7,8 @@ import { vaultSegments, vaultFeeds } from './segment-reader.js';
 const ANSWER_UPDATED = getAbiItem({ abi: DevPriceFeed.abi, name: 'AnswerUpdated' });
 const COLLATERAL_DEPOSITED = getAbiItem({ abi: SegmentVault.abi, name: 'CollateralDeposited' });
 const BORROWED = getAbiItem({ abi: SegmentVault.abi, name: 'Borrowed' });
+const SEGMENT_CREATED = getAbiItem({ abi: SegmentVault.abi, name: 'SegmentCreated' });
+const BOUNDARY_APPLIED = getAbiItem({ abi: SegmentVault.abi, name: 'BoundaryApplied' });
 
 export interface IndexedRange {
   eid: number;
@@ -23,6 +25,9 @@ export interface IndexedRange {
  * range and the cursor are stored in one transaction: a crash re-reads the range, never skips it.
  */
 export class Indexer {
+  /** per chain: the feeds its vault prices with, re-read only when a segment or a boundary changes */
+  private readonly feeds = new Map<number, Set<string>>();
+
   constructor(
     private readonly repo: RiskRepository,
     private readonly options: { maxLogRange: bigint },
@@ -36,12 +41,20 @@ export class Indexer {
     const from = cursor === null ? 0n : cursor + 1n;
     if (safe < from) return null;
     const to = safe < from + this.options.maxLogRange - 1n ? safe : from + this.options.maxLogRange - 1n;
-    const feeds = new Set((await vaultFeeds(chain, await vaultSegments(chain))).map((f) => f.toLowerCase()));
-    const [answerLogs, depositLogs, borrowLogs] = await Promise.all([
-      chain.client.getLogs({ event: ANSWER_UPDATED, fromBlock: from, toBlock: to }),
-      chain.client.getLogs({ address: chain.vault, event: COLLATERAL_DEPOSITED, fromBlock: from, toBlock: to }),
-      chain.client.getLogs({ address: chain.vault, event: BORROWED, fromBlock: from, toBlock: to }),
+    const range = { fromBlock: from, toBlock: to };
+    const [answerLogs, depositLogs, borrowLogs, created, boundaries] = await Promise.all([
+      chain.client.getLogs({ event: ANSWER_UPDATED, ...range }),
+      chain.client.getLogs({ address: chain.vault, event: COLLATERAL_DEPOSITED, ...range }),
+      chain.client.getLogs({ address: chain.vault, event: BORROWED, ...range }),
+      chain.client.getLogs({ address: chain.vault, event: SEGMENT_CREATED, ...range }),
+      chain.client.getLogs({ address: chain.vault, event: BOUNDARY_APPLIED, ...range }),
     ]);
+    let feeds = this.feeds.get(chain.eid);
+    if (!feeds || created.length > 0 || boundaries.length > 0) {
+      // read after the range's logs: a feed listed inside the range is already in the vault's config
+      feeds = new Set((await vaultFeeds(chain, await vaultSegments(chain))).map((f) => f.toLowerCase()));
+      this.feeds.set(chain.eid, feeds);
+    }
     const rounds: PriceRound[] = [];
     for (const log of answerLogs) {
       if (!feeds.has(log.address.toLowerCase())) continue;

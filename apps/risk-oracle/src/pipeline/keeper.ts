@@ -3,7 +3,7 @@ import { DevPriceFeed, SegmentVault } from '#app/contracts';
 import type { LiquidationRecord, RiskRepository } from '#app/persistence';
 import type { OracleChain } from '../chains.js';
 import { revertReason } from './steward.js';
-import { vaultSegments } from './segment-reader.js';
+import { accountKey, feedDecimalsOf, vaultSegments } from './segment-reader.js';
 
 export interface KeeperRound {
   eid: number;
@@ -56,7 +56,7 @@ export class Keeper {
     ids: readonly Hex[],
   ): Promise<Hex | null> {
     const read = { address: chain.vault, abi: SegmentVault.abi } as const;
-    const key = await chain.client.readContract({ ...read, functionName: 'accountKey', args: [segment, owner, sub] });
+    const key = accountKey(segment, owner, sub);
     let best: { id: Hex; value: bigint } | null = null;
     for (const id of ids) {
       const amount = await chain.client.readContract({ ...read, functionName: 'collateralOf', args: [key, id] });
@@ -67,7 +67,9 @@ export class Keeper {
         abi: DevPriceFeed.abi,
         functionName: 'latestRoundData',
       });
-      const value = (amount * answer) / 10n ** BigInt(c.decimals);
+      // USD with 18 decimals, so assets with different feed decimals compare
+      const value =
+        (amount * answer * 10n ** BigInt(18 - (await feedDecimalsOf(chain, c.feed)))) / 10n ** BigInt(c.decimals);
       if (!best || value > best.value) best = { id, value };
     }
     return best?.id ?? null;

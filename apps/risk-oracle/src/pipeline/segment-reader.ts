@@ -1,4 +1,4 @@
-import type { Address, Hex } from 'viem';
+import { encodeAbiParameters, keccak256, type Address, type Hex } from 'viem';
 import { DevPriceFeed, SegmentController, SegmentVault } from '#app/contracts';
 import { decodeStoredRiskParams, type RiskParams, type StewardBounds } from '#app/messaging';
 import type { RiskRepository } from '#app/persistence';
@@ -19,21 +19,29 @@ export interface SegmentState {
   bounds: StewardBounds;
 }
 
-export async function vaultSegments(chain: OracleChain): Promise<Hex[]> {
-  const count = await chain.client.readContract({
-    address: chain.vault,
-    abi: SegmentVault.abi,
-    functionName: 'segmentCount',
-  });
+/** The segment ids a vault or the controller lists (both have `segmentCount` / `segmentIds`). */
+async function listSegments(chain: OracleChain, address: Address): Promise<Hex[]> {
+  const abi = SegmentVault.abi; // the controller's two views have the same signatures
+  const count = await chain.client.readContract({ address, abi, functionName: 'segmentCount' });
   return Promise.all(
     Array.from({ length: Number(count) }, (_, i) =>
-      chain.client.readContract({
-        address: chain.vault,
-        abi: SegmentVault.abi,
-        functionName: 'segmentIds',
-        args: [BigInt(i)],
-      }),
+      chain.client.readContract({ address, abi, functionName: 'segmentIds', args: [BigInt(i)] }),
     ),
+  );
+}
+
+export function vaultSegments(chain: OracleChain): Promise<Hex[]> {
+  return listSegments(chain, chain.vault);
+}
+
+export function controllerSegments(hub: OracleChain & { controller: Address }): Promise<Hex[]> {
+  return listSegments(hub, hub.controller);
+}
+
+/** `SegmentVault.accountKey`, computed here rather than asked for: keccak256(abi.encode(segment, owner, sub)). */
+export function accountKey(segment: Hex, owner: Address, sub: bigint): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }, { type: 'uint96' }], [segment, owner, sub]),
   );
 }
 
@@ -59,24 +67,6 @@ export async function vaultFeeds(chain: OracleChain, segments: readonly Hex[]): 
     }
   }
   return [...feeds];
-}
-
-export async function controllerSegments(hub: OracleChain & { controller: Address }): Promise<Hex[]> {
-  const count = await hub.client.readContract({
-    address: hub.controller,
-    abi: SegmentController.abi,
-    functionName: 'segmentCount',
-  });
-  return Promise.all(
-    Array.from({ length: Number(count) }, (_, i) =>
-      hub.client.readContract({
-        address: hub.controller,
-        abi: SegmentController.abi,
-        functionName: 'segmentIds',
-        args: [BigInt(i)],
-      }),
-    ),
-  );
 }
 
 export async function readSegment(hub: OracleChain & { controller: Address }, id: Hex): Promise<SegmentState> {
@@ -113,11 +103,7 @@ export async function readBook(
       return [
         (async (): Promise<BookAccount> => {
           const read = { address: chain.vault, abi: SegmentVault.abi } as const;
-          const key = await chain.client.readContract({
-            ...read,
-            functionName: 'accountKey',
-            args: [segment, a.owner, a.sub],
-          });
+          const key = accountKey(segment, a.owner, a.sub);
           const [debt, ...collateral] = await Promise.all([
             chain.client.readContract({ ...read, functionName: 'debtOf', args: [segment, a.owner, a.sub] }),
             ...assetIds.map((id) =>
@@ -133,7 +119,8 @@ export async function readBook(
 
 const feedDecimals = new Map<string, number>();
 
-async function decimalsOf(chain: OracleChain, feed: Address): Promise<number> {
+/** A feed's answer decimals (read once per feed). */
+export async function feedDecimalsOf(chain: OracleChain, feed: Address): Promise<number> {
   const key = `${chain.eid}:${feed.toLowerCase()}`;
   let d = feedDecimals.get(key);
   if (d === undefined) {
@@ -153,7 +140,7 @@ export async function readMarket(
   asset: { assetId: Hex; feed: Address; decimals: number },
   grid: { now: number; period: number; length: number },
 ): Promise<{ market: AssetMarket; answer: bigint }> {
-  const decimals = await decimalsOf(chain, asset.feed);
+  const decimals = await feedDecimalsOf(chain, asset.feed);
   const from = (Math.floor(grid.now / grid.period) - grid.length + 1) * grid.period;
   const [roundId, answer, , updatedAt] = await chain.client.readContract({
     address: asset.feed,
