@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Hex } from 'viem';
+import { seededRandom } from '#app/devnet';
 import type { AssetRisk, RiskParams, StewardBounds } from '#app/messaging';
 import {
   assessSegment,
@@ -60,18 +61,7 @@ function sampleMemory(): void {
 }
 
 // ---- seeded data ----
-/** mulberry32: a small 32-bit PRNG, uniform in [0, 1) */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(0x5e6_2024);
+const random = seededRandom(0x5e6_2024);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const int = (lo: number, hi: number) => Math.floor(uniform(lo, hi + 1));
 function gaussian(): number {

@@ -66,6 +66,7 @@ export {
   playScenario,
   scenarioByName,
   SCENARIOS,
+  seededRandom,
   type PlayOptions,
   type PlayResult,
   type PriceScenario,

@@ -1,9 +1,9 @@
 import { encodeFunctionData, type Address, type Hex } from 'viem';
-import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
+import { createChainPublicClient, createChainWalletClient } from '#app/chains';
 import { DevPriceFeed } from '#app/contracts';
 import { devnetAccount } from './accounts.js';
-import type { DevnetManifest, ManifestChain } from './manifest.js';
-import { DEVNET_ASSETS } from './segments.js';
+import type { DevnetManifest } from './manifest.js';
+import { chainConfigOf, DEVNET_ASSETS } from './segments.js';
 
 /**
  * Price scenarios for the devnet: a calm, back-dated history followed by a live path, played on the
@@ -28,8 +28,8 @@ export interface PriceScenario {
 /** The devnet's price grid period: the risk oracle's default `RISK_PERIOD_SECONDS`. */
 export const DEVNET_PRICE_PERIOD_SECONDS = 10;
 
-/** A deterministic PRNG (mulberry32): scenarios are the same on every machine. */
-function prng(seed: number): () => number {
+/** A deterministic PRNG (mulberry32), uniform in [0, 1): scenarios are the same on every machine. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -49,7 +49,7 @@ function walk(start: bigint, moves: readonly number[]): bigint[] {
 
 /** `n` calm moves of at most ±`amplitude` bps, from a seeded generator. */
 function calm(n: number, amplitude: number, seed: number): number[] {
-  const next = prng(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: n }, () => Math.round((next() * 2 - 1) * amplitude));
 }
 
@@ -119,17 +119,6 @@ export interface PlayResult {
   lastUpdatedAt: number;
 }
 
-function chainConfig(chain: ManifestChain): ChainConfig {
-  return {
-    name: chain.name,
-    chainId: chain.chainId,
-    eid: chain.eid,
-    rpcUrls: [chain.rpcUrl],
-    confirmations: chain.confirmations,
-    contracts: {},
-  };
-}
-
 /**
  * Plays `scenario` on every chain's feeds: the history at once, each step stamped at the end of a
  * past period (`setAnswerAt`), then one live step per period, stamped as its period begins. The
@@ -146,7 +135,7 @@ export async function playScenario(
   const symbols = Object.keys(scenario.paths);
   const length = (scenario.paths[symbols[0] ?? ''] ?? []).length;
   const chains = manifest.chains.map((chain) => {
-    const config = chainConfig(chain);
+    const config = chainConfigOf(chain);
     const feeds = symbols.map((symbol) => {
       const feed = chain.contracts[`feed:${symbol}`];
       if (!feed) throw new Error(`${chain.name} has no feed for ${symbol}: deploy the segment stack first`);

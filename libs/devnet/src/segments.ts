@@ -171,7 +171,8 @@ export function hubOf(manifest: DevnetManifest): ManifestChain {
   return hub;
 }
 
-function chainConfigOf(chain: ManifestChain): ChainConfig {
+/** A manifest chain as a chain config (no contracts: callers address them from the manifest). */
+export function chainConfigOf(chain: ManifestChain): ChainConfig {
   return {
     name: chain.name,
     chainId: chain.chainId,
