@@ -10,22 +10,11 @@ import {
   type SegmentRiskInput,
 } from './assess.js';
 import type { AssetMarket } from './book.js';
-import { RiskError, type RiskErrorCode } from './errors.js';
 import { shareBpsUp } from './headroom.js';
 import { historicalTailRisk } from './tail-risk.js';
 import { numberToWad, WAD, wadToNumber } from './units.js';
 import { ewmaVolatility, logReturns } from './volatility.js';
-
-function assertRiskError(fn: () => unknown, code: RiskErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(RiskError);
-  expect((caught as RiskError).code).toBe(code);
-}
+import { assertRiskError } from './testing.js';
 
 const SEGMENT: Hex = `0x${'5e'.repeat(32)}`;
 const USDC: Hex = `0x${'0c'.repeat(32)}`;

@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import type { Hex } from 'viem';
 import type { AssetRisk } from '#app/messaging';
 import { accountPosition, healthFactor, valueBook, type AssetMarket, type BookAccount } from './book.js';
-import { RiskError, type RiskErrorCode } from './errors.js';
 import { liquidationHeadroom, shareBpsUp } from './headroom.js';
 import {
   amountToNumber,
@@ -16,17 +15,7 @@ import {
   WAD,
   wadToNumber,
 } from './units.js';
-
-function assertRiskError(fn: () => unknown, code: RiskErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(RiskError);
-  expect((caught as RiskError).code).toBe(code);
-}
+import { assertRiskError } from './testing.js';
 
 const WETH = '0x5745544800000000000000000000000000000000000000000000000000000000' as Hex;
 const WBTC = '0x5742544300000000000000000000000000000000000000000000000000000000' as Hex;

@@ -3,19 +3,8 @@ import fc from 'fast-check';
 import type { Hex } from 'viem';
 import { crossSegmentCorrelation } from './assess.js';
 import { collateralIndex, correlatedPairs, correlationAt, pearson, segmentCorrelation } from './correlation.js';
-import { RiskError, type RiskErrorCode } from './errors.js';
 import type { AssetMarket } from './book.js';
-
-function assertRiskError(fn: () => unknown, code: RiskErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(RiskError);
-  expect((caught as RiskError).code).toBe(code);
-}
+import { assertRiskError } from './testing.js';
 
 const seg = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
 /** levels e^(Σ returns), starting at 1 */

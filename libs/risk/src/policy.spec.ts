@@ -2,21 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Hex } from 'viem';
 import type { AssetRisk, RiskParams, StewardBounds } from '#app/messaging';
-import { RiskError, type RiskErrorCode } from './errors.js';
 import { DEFAULT_POLICY, policyTarget, proposeRiskParams, type PolicyConfig, type PolicyInput } from './policy.js';
 import { checkAbiRanges, checkStewardBounds, checkStewardUpdate, validateRiskParams } from './rules.js';
 import { MAX_UINT128, MAX_UINT16, WAD } from './units.js';
-
-function assertRiskError(fn: () => unknown, code: RiskErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(RiskError);
-  expect((caught as RiskError).code).toBe(code);
-}
+import { assertRiskError } from './testing.js';
 
 const id = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
 const rates = { baseBps: 0, slope1Bps: 400, kinkBps: 8000, slope2Bps: 6000 };

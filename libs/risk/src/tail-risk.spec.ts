@@ -1,20 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { pearson } from './correlation.js';
-import { RiskError, type RiskErrorCode } from './errors.js';
 import { empiricalTail, historicalTailRisk, parametricTailRisk } from './tail-risk.js';
 import { numberToWad } from './units.js';
-
-function assertRiskError(fn: () => unknown, code: RiskErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(RiskError);
-  expect((caught as RiskError).code).toBe(code);
-}
+import { assertRiskError } from './testing.js';
 
 /** prices p₀·exp(k·Σ returns): scaling k scales every log return of the path. */
 function pathOf(returns: readonly number[], k = 1, p0 = 100): Float64Array {

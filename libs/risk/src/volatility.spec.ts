@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { RiskError, type RiskErrorCode } from './errors.js';
 import { normalPdf, normalQuantile } from './normal.js';
 import { priceSeriesFromWad, seriesWindow, WAD } from './units.js';
 import {
@@ -11,17 +10,7 @@ import {
   ewmaVolatility,
   logReturns,
 } from './volatility.js';
-
-function assertRiskError(fn: () => unknown, code: RiskErrorCode): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(RiskError);
-  expect((caught as RiskError).code).toBe(code);
-}
+import { assertRiskError } from './testing.js';
 
 const returnsArb = (min: number, max: number) =>
   fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { minLength: min, maxLength: max });
