@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Hex } from 'viem';
-import { seededRandom } from '#app/devnet';
+import { seededRandom } from '#app/simulation';
 import type { AssetRisk, RiskParams, StewardBounds } from '#app/messaging';
 import {
   assessSegment,

@@ -66,8 +66,18 @@ export {
   playScenario,
   scenarioByName,
   SCENARIOS,
-  seededRandom,
   type PlayOptions,
   type PlayResult,
   type PriceScenario,
 } from './scenarios.js';
+export {
+  AGREEMENT_TOLERANCE,
+  devnetVariant,
+  playScenarioOnDevnet,
+  SIMULATION_ACCOUNT_INDEX,
+  type AgreementRow,
+  type DevnetPlayOptions,
+  type DevnetRun,
+  type DevnetVariant,
+  type OnChainSegment,
+} from './simulation-play.js';

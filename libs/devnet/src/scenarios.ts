@@ -1,6 +1,7 @@
 import { encodeFunctionData, type Address, type Hex } from 'viem';
 import { createChainPublicClient, createChainWalletClient } from '#app/chains';
 import { DevPriceFeed } from '#app/contracts';
+import { seededRandom } from '#app/simulation';
 import { devnetAccount } from './accounts.js';
 import type { DevnetManifest } from './manifest.js';
 import { chainConfigOf, DEVNET_ASSETS } from './segments.js';
@@ -27,18 +28,6 @@ export interface PriceScenario {
 
 /** The devnet's price grid period: the risk oracle's default `RISK_PERIOD_SECONDS`. */
 export const DEVNET_PRICE_PERIOD_SECONDS = 10;
-
-/** A deterministic PRNG (mulberry32), uniform in [0, 1): scenarios are the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Applies moves (bps per step) to a start answer: integer arithmetic, rounded down. */
 function walk(start: bigint, moves: readonly number[]): bigint[] {

@@ -11,6 +11,7 @@ export * from './files.js';
 export * from './market.js';
 export * from './paths.js';
 export * from './random.js';
+export * from './report.js';
 export * from './scenario.js';
 export * from './simulate.js';
 export * from './wad.js';

@@ -88,6 +88,8 @@ export interface SimulationResult {
 export interface SimulateOptions {
   /** keep every liquidation and bad-debt event (the devnet agreement and tests read them) */
   keepEvents?: boolean;
+  /** false: leave accounts that are still short as they are instead of writing them off at the end (as a chain does) */
+  settle?: boolean;
   /** called after each step of each model (progress) */
   onStep?: (model: Model, step: number) => void;
 }
@@ -169,6 +171,7 @@ export function runModel(scenario: Scenario, book: Book, model: Model, options: 
   // the path is over: accounts still short are closed and written off
   const last: StepState = { step: scenario.steps - 1, oracle, markets };
   for (const pool of pools) {
+    if (options.settle === false) continue;
     unrealised[pool.index] = 0n;
     for (const a of pool.accounts) unrealised[pool.index] += writeOff(pool, a, last, onBadDebt);
   }
