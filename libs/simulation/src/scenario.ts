@@ -111,6 +111,8 @@ export interface Scenario {
   steps: number;
   /** generated paths (with noise) rather than key points */
   synthetic: boolean;
+  /** the generated paths' correlation (null for key-point paths) */
+  syntheticCorrelation: number | null;
   assets: readonly ScenarioAsset[];
   shocked: ReadonlySet<number>;
   segments: readonly ScenarioSegment[];
@@ -337,6 +339,7 @@ export function compileScenario(file: ScenarioFile): Scenario {
     stepMinutes,
     steps,
     synthetic: generated !== null,
+    syntheticCorrelation: file.synthetic && generated ? file.synthetic.correlation : null,
     assets,
     shocked,
     segments,
