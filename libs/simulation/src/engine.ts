@@ -114,14 +114,35 @@ export function positionOf(pool: SimPool, a: SimAccount, oracle: readonly bigint
   return { limit, liquidationValue, debtValue };
 }
 
+/** positionOf's test without the borrow limit or an allocation: the per-account check of every step. */
+function liquidatable(pool: SimPool, a: SimAccount, oracle: readonly bigint[]): boolean {
+  let debtValue = 0n;
+  for (let i = 0; i < a.debtAssets.length; i++) debtValue += (a.debtAmounts[i] * oracle[a.debtAssets[i]]) / WAD;
+  if (debtValue === 0n) return false;
+  let liquidationValue = 0n;
+  for (let i = 0; i < a.collAssets.length; i++) {
+    const amount = a.collAmounts[i];
+    const p = pool.params[a.collAssets[i]];
+    if (amount === 0n || !p) continue;
+    liquidationValue += (((amount * oracle[a.collAssets[i]]) / WAD) * p.thr) / BPS;
+    if (liquidationValue >= debtValue) return false;
+  }
+  return true;
+}
+
 /**
  * Debt (at market prices) minus what the collateral would fetch if sold now into the market's depth,
  * when positive: what the account would leave behind if it were closed at this step.
  */
 export function shortfallOf(a: SimAccount, markets: readonly Market[]): bigint {
-  let net = 0n;
-  for (let i = 0; i < a.debtAssets.length; i++) net += (a.debtAmounts[i] * markets[a.debtAssets[i]].price) / WAD;
-  if (net === 0n) return 0n;
+  let debt = 0n;
+  for (let i = 0; i < a.debtAssets.length; i++) debt += (a.debtAmounts[i] * markets[a.debtAssets[i]].price) / WAD;
+  if (debt === 0n) return 0n;
+  // cheap first: a sale no larger than the pool's depth fetches at least half its value
+  let floor = 0n;
+  for (let i = 0; i < a.collAssets.length; i++) floor += markets[a.collAssets[i]].realisableFloor(a.collAmounts[i]);
+  if (floor >= debt) return 0n;
+  let net = debt;
   for (let i = 0; i < a.collAssets.length; i++) net -= markets[a.collAssets[i]].realisable(a.collAmounts[i]);
   return net > 0n ? net : 0n;
 }
@@ -191,8 +212,7 @@ export function liquidate(
 ): void {
   const { oracle, markets } = state;
   for (let round = 0; round < 200; round++) {
-    const pos = positionOf(pool, a, oracle);
-    if (pos.debtValue === 0n || pos.liquidationValue >= pos.debtValue) return;
+    if (!liquidatable(pool, a, oracle)) return;
     let d = 0;
     for (let i = 1; i < a.debtAssets.length; i++) {
       if (a.debtAmounts[i] * oracle[a.debtAssets[i]] > a.debtAmounts[d] * oracle[a.debtAssets[d]]) d = i;
@@ -259,10 +279,13 @@ function bestTrade(
       repaid = divUp(held * collPrice * BPS, bonus * debtPrice);
     }
     if (seized === 0n || repaid === 0n) return null;
+    const proceeds = markets[asset].proceeds(seized);
+    // a cost is never negative and proceeds only shrink with the size: nothing smaller can pay either
+    if (proceeds < scenario.liquidation.minProfitUsd) return null;
     const toInsurance = (repaid * p.bonus * scenario.liquidation.insuranceShareBps) / (BPS * BPS);
     const cost = markets[debtAsset].cost(repaid + toInsurance);
     if (cost !== null) {
-      const profit = markets[asset].proceeds(seized) - cost;
+      const profit = proceeds - cost;
       if (profit >= scenario.liquidation.minProfitUsd && profit >= 0n)
         return { collateralIndex: c, repaid, seized, toInsurance, profit };
     }

@@ -11,7 +11,11 @@ export class Market {
   private bought = 0n;
   price = 0n;
 
-  constructor(readonly depth: bigint | null) {}
+  private readonly depthSquared: bigint;
+
+  constructor(readonly depth: bigint | null) {
+    this.depthSquared = depth === null ? 0n : depth * depth;
+  }
 
   reset(price: bigint): void {
     this.price = price;
@@ -25,7 +29,7 @@ export class Market {
     const d = this.depth;
     if (d === null) return q;
     const v = this.sold;
-    return (d * d * q) / ((d + v) * (d + v + q));
+    return (this.depthSquared * q) / ((d + v) * (d + v + q));
   }
 
   /** USD it costs to buy `units` now, or null when the pool cannot supply them. */
@@ -43,6 +47,14 @@ export class Market {
     const q = (units * this.price) / WAD;
     const d = this.depth;
     return d === null ? q : (d * q) / (d + q);
+  }
+
+  /** A lower bound of `realisable` without its division: the value, or half of it within the depth. */
+  realisableFloor(units: bigint): bigint {
+    const q = (units * this.price) / WAD;
+    const d = this.depth;
+    if (d === null) return q;
+    return q <= d ? q >> 1n : 0n;
   }
 
   sell(units: bigint): void {
