@@ -6,7 +6,7 @@ import { parseWad, WAD } from './wad.js';
 export type KeyPoint = [number, string];
 
 /**
- * A price per step from key points: linear between points (in fixed point, rounded down), flat
+ * A price per step from key points: linear between points (in fixed point, truncated toward the earlier point), flat
  * before the first and after the last. Incident paths are known only at such points; the scenario
  * file says so in its assumptions.
  */

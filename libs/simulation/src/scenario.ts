@@ -172,6 +172,11 @@ const fail = (field: string, why: string): never => {
   throw new SimulationError('INVALID_SCENARIO', `${field}: ${why}`);
 };
 
+function objectAt<T>(v: T, field: string): T {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, 'must be an object');
+  return v;
+}
+
 function int(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     fail(field, `must be a whole number in [${min}, ${max}], got ${JSON.stringify(v)}`);
@@ -242,8 +247,8 @@ export function compileScenario(file: ScenarioFile): Scenario {
   };
   const generated = file.synthetic ? syntheticFrom(file.synthetic, symbols, steps) : null;
   const assets = symbols.map((symbol, index): ScenarioAsset => {
-    const a = file.assets[symbol];
     const field = `assets.${symbol}`;
+    const a = objectAt(file.assets[symbol], field);
     const oracle = a.oracle
       ? keyPointPath(a.oracle, steps, `${field}.oracle`)
       : (generated?.get(symbol) ?? fail(`${field}.oracle`, 'key points are required (or a synthetic section)'));
@@ -257,15 +262,17 @@ export function compileScenario(file: ScenarioFile): Scenario {
   const shocked = new Set(file.shocked.map((s, i) => indexOf(s, `shocked[${i}]`)));
   if (!Array.isArray(file.segments) || file.segments.length === 0) fail('segments', 'list at least one segment');
   const segmentNames = new Set<string>();
-  const segments = file.segments.map((s, index): ScenarioSegment => {
+  const segments = file.segments.map((entry, index): ScenarioSegment => {
     const field = `segments[${index}]`;
+    const s = objectAt(entry, field);
     const segName = text(s.name, `${field}.name`);
     if (segmentNames.has(segName)) fail(`${field}.name`, `"${segName}" appears twice`);
     segmentNames.add(segName);
     const borrow = indexOf(s.borrow, `${field}.borrow`);
     if (!Array.isArray(s.collaterals) || s.collaterals.length === 0) fail(`${field}.collaterals`, 'list at least one');
-    const collaterals = s.collaterals.map((c, j): ScenarioCollateral => {
+    const collaterals = s.collaterals.map((entry, j): ScenarioCollateral => {
       const cf = `${field}.collaterals[${j}]`;
+      const c = objectAt(entry, cf);
       const asset = indexOf(c.asset, `${cf}.asset`);
       if (asset === borrow) fail(`${cf}.asset`, 'the borrow asset cannot also be collateral');
       const col = {
@@ -276,7 +283,7 @@ export function compileScenario(file: ScenarioFile): Scenario {
       };
       if (col.liqThresholdBps < col.ltvBps) fail(`${cf}.liqThresholdBps`, 'must be at least ltvBps');
       // the vault's rule: a liquidation with its bonus must not need more than the collateral's value
-      if ((col.liqThresholdBps * (BPS + col.liqBonusBps)) / BPS > BPS)
+      if (col.liqThresholdBps * (BPS + col.liqBonusBps) > BPS * BPS)
         fail(`${cf}.liqBonusBps`, 'threshold × (1 + bonus) must stay at or under 100 %');
       return col;
     });
@@ -293,7 +300,25 @@ export function compileScenario(file: ScenarioFile): Scenario {
       exposed: shocked.has(borrow) || collaterals.some((c) => shocked.has(c.asset)),
     };
   });
-  const b = file.book ?? fail('book', 'is required');
+  // one shared pool holds every segment's collateral: an asset needs one set of parameters
+  const byAsset = new Map<number, { segment: string; c: ScenarioCollateral }>();
+  for (const seg of segments) {
+    for (const c of seg.collaterals) {
+      const seen = byAsset.get(c.asset);
+      if (
+        seen &&
+        (seen.c.ltvBps !== c.ltvBps ||
+          seen.c.liqThresholdBps !== c.liqThresholdBps ||
+          seen.c.liqBonusBps !== c.liqBonusBps)
+      )
+        fail(
+          `segments[${seg.index}].collaterals`,
+          `${symbols[c.asset]} has other parameters in segment ${seen.segment}; the shared pool needs one set per asset`,
+        );
+      byAsset.set(c.asset, { segment: seg.name, c });
+    }
+  }
+  const b = objectAt(file.book, 'book');
   const utilisation = b.utilisation;
   if (!Array.isArray(utilisation) || utilisation.length !== 2) fail('book.utilisation', 'must be [min, max]');
   const [uMin, uMax] = [ratio(utilisation[0], 'book.utilisation[0]'), ratio(utilisation[1], 'book.utilisation[1]')];
@@ -305,8 +330,10 @@ export function compileScenario(file: ScenarioFile): Scenario {
     multiSegmentShare: ratio(b.multiSegmentShare, 'book.multiSegmentShare'),
     utilisation: [uMin, uMax],
   };
-  const actors = (file.actors ?? []).map((a, i): ScenarioActor => {
+  if (file.actors !== undefined && !Array.isArray(file.actors)) fail('actors', 'must be a list');
+  const actors = (file.actors ?? []).map((entry, i): ScenarioActor => {
     const field = `actors[${i}]`;
+    const a = objectAt(entry, field);
     const segment = segments.findIndex((s) => s.name === a.segment);
     if (segment < 0) fail(`${field}.segment`, `unknown segment "${String(a.segment)}"`);
     const asset = indexOf(a.asset, `${field}.asset`);
@@ -367,11 +394,13 @@ export function compileScenario(file: ScenarioFile): Scenario {
 function syntheticFrom(s: SyntheticFile, symbols: readonly string[], steps: number): Map<string, bigint[]> {
   const field = 'synthetic';
   if (!symbols.includes(s.lead)) fail(`${field}.lead`, `unknown asset "${String(s.lead)}"`);
-  const crashFrom = int(s.crashFrom, `${field}.crashFrom`, 0, steps - 1);
+  const crashFrom = int(s.crashFrom, `${field}.crashFrom`, 0, steps - 2);
   const start = new Map<string, bigint>();
   for (const [symbol, price] of Object.entries(s.start ?? {})) {
     if (!symbols.includes(symbol)) fail(`${field}.start.${symbol}`, 'unknown asset');
-    start.set(symbol, amount(price, `${field}.start.${symbol}`));
+    const p = amount(price, `${field}.start.${symbol}`);
+    if (p === 0n) fail(`${field}.start.${symbol}`, 'a price must be positive');
+    start.set(symbol, p);
   }
   return syntheticPaths({
     seed: int(s.seed, `${field}.seed`, 0),
@@ -380,7 +409,7 @@ function syntheticFrom(s: SyntheticFile, symbols: readonly string[], steps: numb
     volBps: int(s.volBps, `${field}.volBps`, 0, 5_000),
     crashBps: int(s.crashBps, `${field}.crashBps`, 0, 9_999),
     crashFrom,
-    crashSteps: int(s.crashSteps, `${field}.crashSteps`, 1, steps - crashFrom),
+    crashSteps: int(s.crashSteps, `${field}.crashSteps`, 1, steps - 1 - crashFrom),
     start,
     steps,
   });

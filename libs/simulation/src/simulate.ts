@@ -292,11 +292,18 @@ function homeLosses(
     const pool = pools[model === 'shared' ? 0 : s.index];
     const supply = pool.homes.reduce((a, h) => a + h.supplyUsd, 0n);
     const fund = pool.insuranceStartUsd;
+    // a fund that started empty (fed only by liquidations) is attributed like the suppliers' loss
+    const insuranceShare =
+      fund === 0n
+        ? supply === 0n
+          ? 0n
+          : (pool.insuranceUsedUsd * s.supplyUsd) / supply
+        : (pool.insuranceUsedUsd * s.insuranceUsd) / fund;
     return {
       segment: s.name,
       exposed: s.exposed,
       supplierLossUsd: supply === 0n ? 0n : (pool.socialisedUsd * s.supplyUsd) / supply,
-      insuranceLossUsd: fund === 0n ? 0n : (pool.insuranceUsedUsd * s.insuranceUsd) / fund,
+      insuranceLossUsd: insuranceShare,
     };
   });
   let contagion = 0n;
