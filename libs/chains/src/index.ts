@@ -8,3 +8,4 @@ export {
 } from './clients.js';
 export { loadChainRegistry, parseChainConfigs } from './config-file.js';
 export { EnvReader } from './env.js';
+export { revertReason } from './revert.js';

@@ -51,6 +51,7 @@ export {
   DEVNET_SEGMENTS,
   DEVNET_STEWARD_BOUNDS,
   DEVNET_TIMELOCK_SECONDS,
+  chainConfigOf,
   deploySegmentStack,
   devnetRiskParams,
   FEED_DECIMALS,

@@ -24,3 +24,11 @@ export {
   type ProposalRecord,
   type ProposalStatus,
 } from './risk.repository.js';
+export {
+  DuplicateSignatureError,
+  GovernanceRepository,
+  type AuditEntry,
+  type GovernanceProposal,
+  type GovernanceProposalStatus,
+  type GovernanceSignature,
+} from './governance.repository.js';

@@ -42,15 +42,23 @@ function startService(name: string, env: Record<string, string>): Service {
 export function upCommand(): Command {
   return new Command('up')
     .description(
-      'Start the whole system locally: a devnet (hub + spokes), the relayer and the risk oracle; runs until Ctrl-C.',
+      'Start the whole system locally: a devnet (hub + spokes), the relayer, the risk oracle and the governance API with its console; runs until Ctrl-C.',
     )
     .option('--chains <n>', 'number of chains, hub included', (v) => Number(v), 3)
     .addOption(new Option('--manifest <path>', 'where the devnet manifest is written').default(DEFAULT_MANIFEST_PATH))
     .option('--data-dir <dir>', 'where the embedded databases live', '.data')
     .option('--relayer-port <port>', 'relayer HTTP port', '3100')
     .option('--risk-port <port>', 'risk oracle HTTP port', '3200')
+    .option('--governance-port <port>', 'governance API and console HTTP port', '3300')
     .action(
-      async (opts: { chains: number; manifest: string; dataDir: string; relayerPort: string; riskPort: string }) => {
+      async (opts: {
+        chains: number;
+        manifest: string;
+        dataDir: string;
+        relayerPort: string;
+        riskPort: string;
+        governancePort: string;
+      }) => {
         out(`starting a ${opts.chains}-chain devnet…`);
         const devnet = await startDevnet({
           chains: opts.chains,
@@ -77,6 +85,13 @@ export function upCommand(): Command {
               RISK_DATA_DIR: join(opts.dataDir, 'risk-oracle'),
               RISK_HTTP_PORT: opts.riskPort,
             }),
+            startService('governance', {
+              GOV_MANIFEST: opts.manifest,
+              GOV_DATA_DIR: join(opts.dataDir, 'governance'),
+              GOV_HTTP_PORT: opts.governancePort,
+              GOV_RELAYER_URL: `http://127.0.0.1:${opts.relayerPort}`,
+              GOV_RISK_URL: `http://127.0.0.1:${opts.riskPort}`,
+            }),
           );
           out(`manifest: ${devnet.manifestPath}`);
           for (const c of devnet.manifest.chains)
@@ -88,6 +103,7 @@ export function upCommand(): Command {
             `risk:     http://127.0.0.1:${opts.riskPort}  (/segments, /alerts, /proposals, /liquidations, /health, /metrics)`,
           );
           out('          play a price path with `npm run segctl -- scenario play crv-crash`');
+          out(`governance: http://127.0.0.1:${opts.governancePort}  (console; API under /api; OpenAPI at /docs)`);
           out('running — press Ctrl-C to stop');
           const reason = await Promise.race([
             untilSignal().then((s) => `received ${s}`),

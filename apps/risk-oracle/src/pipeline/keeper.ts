@@ -1,8 +1,8 @@
 import { erc20Abi, maxUint256, type Address, type Hex } from 'viem';
+import { revertReason } from '#app/chains';
 import { DevPriceFeed, SegmentVault } from '#app/contracts';
 import type { LiquidationRecord, RiskRepository } from '#app/persistence';
 import type { OracleChain } from '../chains.js';
-import { revertReason } from './steward.js';
 import { accountKey, feedDecimalsOf, vaultSegments } from './segment-reader.js';
 
 export interface KeeperRound {

@@ -1,21 +1,9 @@
-import { BaseError, ContractFunctionRevertedError, type Address, type Hex, type WalletClient } from 'viem';
+import type { Address, Hex, WalletClient } from 'viem';
+import { revertReason } from '#app/chains';
 import { SegmentController, SegmentVault } from '#app/contracts';
 import type { RiskParams } from '#app/messaging';
 import type { ProposalRecord, RiskRepository } from '#app/persistence';
 import type { OracleChain } from '../chains.js';
-
-/** Why a call reverted, as the contract named it (`StewardTooSoon(…)`), or the transport's message. */
-export function revertReason(error: unknown): string {
-  if (error instanceof BaseError) {
-    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
-      const args = (revert.data.args ?? []).map((a) => (typeof a === 'bigint' ? a.toString() : String(a)));
-      return `${revert.data.errorName}(${args.join(', ')})`;
-    }
-    return error.shortMessage;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Sends the policy's proposals through the controller's steward role — every field of one update in

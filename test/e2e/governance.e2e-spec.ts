@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { encodeFunctionData, type Hex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createChainWalletClient } from '#app/chains';
+import { SegmentController } from '#app/contracts';
+import { chainConfigOf, devnetAccount, hubOf } from '#app/devnet';
+import { loadGovernanceSettings } from '../../apps/governance/src/governance.config.js';
+import { startGovernanceApp, type GovernanceApp } from '../../apps/governance/src/governance.app.js';
+import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
+import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import { revertName, seg, SegmentWorld } from '../support/segments.js';
+import { waitFor } from '../support/wait.js';
+
+interface TypedData {
+  domain: { name: string; version: string; chainId: number; verifyingContract: Hex };
+  types: { Proposal: { name: string; type: string }[] };
+  primaryType: 'Proposal';
+  message: { action: number; data: Hex; nonce: string; deadline: string };
+}
+
+interface ProposalView {
+  id: Hex;
+  status: string;
+  signatures: { signer: string }[];
+  threshold: number;
+  eta: number | null;
+  error: string | null;
+  propagation: { eid: number; applied: boolean }[];
+  typedData?: TypedData;
+}
+
+const NEW_SEGMENT = {
+  action: 'createSegment',
+  segment: 'link',
+  borrowAsset: 'USDC',
+  collaterals: [{ asset: 'WETH', ltvBps: 7000, liqThresholdBps: 7500, liqBonusBps: 500, supplyCap: '1000' }],
+  borrowCap: '1000000',
+  globalCapUsd: '5000000',
+};
+
+/**
+ * Governance through the API on a 3-chain devnet with the relayer running: proposals built and
+ * signed by 2 of 3 governors, queued and executed by the API, carried to every chain; what is not
+ * signed enough stays pending; forged signatures are refused by the API and by the controller; the
+ * guardian's freeze reaches every chain.
+ */
+describe('Governance.api', () => {
+  let w: SegmentWorld;
+  let relayer: RelayerApp;
+  let gov: GovernanceApp;
+  let blocks: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    w = await SegmentWorld.start({ chains: 3, timelockSeconds: 3 });
+    // real chains make blocks whether or not anyone sends: clocks move on and confirmations arrive
+    blocks = setInterval(() => void Promise.all(w.eids.map((eid) => w.rpc(eid, 'evm_mine'))).catch(() => undefined), 500);
+    const dir = join(w.devnet.manifestPath, '..');
+    relayer = await startRelayerApp(
+      loadRelayerSettings({
+        RELAYER_MANIFEST: w.devnet.manifestPath,
+        RELAYER_DATA_DIR: join(dir, 'relayer-db'),
+        RELAYER_HTTP_PORT: '0',
+        RELAYER_POLL_MS: '50',
+        RELAYER_ATTEST_INTERVAL_MS: '0',
+      }),
+      false,
+    );
+    gov = await startGovernanceApp(
+      loadGovernanceSettings({
+        GOV_MANIFEST: w.devnet.manifestPath,
+        GOV_DATA_DIR: join(dir, 'governance-db'),
+        GOV_HTTP_PORT: '0',
+        GOV_POLL_MS: '200',
+        GOV_RATE_LIMIT: '10000',
+        GOV_RELAYER_URL: relayer.url,
+      }),
+      false,
+    );
+  });
+
+  afterAll(async () => {
+    clearInterval(blocks);
+    await gov?.close();
+    await relayer?.close();
+    await w?.stop();
+  });
+
+  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${gov.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+
+  const sign = (account: LocalAccount, typed: TypedData): Promise<Hex> =>
+    account.signTypedData({
+      ...typed,
+      message: { ...typed.message, nonce: BigInt(typed.message.nonce), deadline: BigInt(typed.message.deadline) },
+    });
+
+  const propose = async (body: unknown): Promise<ProposalView & { typedData: TypedData }> => {
+    const r = await api<ProposalView & { typedData: TypedData }>('POST', '/api/proposals', body);
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+
+  it('creates a segment with 2 of 3 governor signatures: queued, executed after the timelock, applied on all 3 chains', async () => {
+    const p = await propose(NEW_SEGMENT);
+    expect(p.status).toBe('pending');
+    const first = await api<ProposalView>('POST', `/api/proposals/${p.id}/signatures`, {
+      signature: await sign(devnetAccount('governor1'), p.typedData),
+    });
+    expect(first.body.status).toBe('pending');
+    const second = await api<ProposalView>('POST', `/api/proposals/${p.id}/signatures`, {
+      signature: await sign(devnetAccount('governor3'), p.typedData),
+    });
+    expect(second.status).toBe(200);
+    expect(second.body.status).toBe('queued');
+    expect(second.body.signatures).toHaveLength(2);
+    const applied = await waitFor(
+      'the new segment applied on every chain',
+      async () => {
+        const v = (await api<ProposalView>('GET', `/api/proposals/${p.id}`)).body;
+        return v.status === 'executed' && v.propagation.every((c) => c.applied) ? v : undefined;
+      },
+      90_000,
+    );
+    expect(applied.propagation.map((c) => c.eid).sort()).toEqual([...w.eids].sort());
+    const segment = (
+      await api<{ status: string; chains: { applied: boolean; status: string }[] }>('GET', '/api/segments/link')
+    ).body;
+    expect(segment.status).toBe('Active');
+    expect(segment.chains.every((c) => c.applied && c.status === 'Active')).toBe(true);
+    const audit = (await api<{ event: string }[]>('GET', `/api/audit?proposal=${p.id}`)).body.map((a) => a.event);
+    expect(audit).toEqual([
+      'proposal.executed',
+      'proposal.queued',
+      'signature.added',
+      'signature.added',
+      'proposal.created',
+    ]);
+  });
+
+  it('keeps a proposal with one signature pending: nothing is queued on chain', async () => {
+    const p = await propose({ action: 'setGlobalCap', segment: 'weth', globalCapUsd: '123' });
+    const r = await api<ProposalView>('POST', `/api/proposals/${p.id}/signatures`, {
+      signature: await sign(devnetAccount('governor2'), p.typedData),
+    });
+    expect(r.body.status).toBe('pending');
+    expect(r.body.signatures).toHaveLength(1);
+    const onChain = await w.read<readonly [number, number, bigint]>(
+      w.hubEid,
+      w.controller,
+      SegmentController.abi,
+      'proposals',
+      [p.id],
+    );
+    expect(onChain[0]).toBe(0); // ProposalState.None
+    const early = await api<{ message: string }>('POST', `/api/proposals/${p.id}/execute`);
+    expect(early.status).toBe(409);
+    expect(early.body.message).toMatch(/is pending, not queued/);
+  });
+
+  it('refuses a duplicate signature and a forged one, and the controller refuses the forgery too', async () => {
+    const p = await propose({ action: 'setStatus', segment: 'crv', status: 'ReduceOnly' });
+    const governor = await sign(devnetAccount('governor1'), p.typedData);
+    expect((await api('POST', `/api/proposals/${p.id}/signatures`, { signature: governor })).status).toBe(200);
+    const again = await api<{ message: string }>('POST', `/api/proposals/${p.id}/signatures`, { signature: governor });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toMatch(/already signed/);
+    const impostor = privateKeyToAccount(`0x${'42'.repeat(32)}`);
+    const forged = await sign(impostor, p.typedData);
+    const refused = await api<{ message: string }>('POST', `/api/proposals/${p.id}/signatures`, { signature: forged });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain(`signed by ${impostor.address}, who is not a governor`);
+    // the same forgery sent straight to the controller
+    const sorted = [governor, forged]; // order does not matter: the impostor is refused first or second
+    const m = p.typedData.message;
+    const direct = w.send(w.hubEid, devnetAccount('governor1'), w.controller, SegmentController.abi, 'queue', [
+      m.action,
+      m.data,
+      BigInt(m.nonce),
+      BigInt(m.deadline),
+      sorted,
+    ]);
+    expect(await revertName(direct)).toMatch(/SignerNotGovernor|SignersNotSorted/);
+    const view = (await api<ProposalView>('GET', `/api/proposals/${p.id}`)).body;
+    expect(view.status).toBe('pending');
+    expect(view.signatures).toHaveLength(1);
+  });
+
+  it('freezes a segment on every chain with the guardian’s signed transaction; anyone else is refused', async () => {
+    const hub = hubOf(w.devnet.manifest);
+    const signed = async (account: LocalAccount) => {
+      const wallet = createChainWalletClient(chainConfigOf(hub), account);
+      const request = await wallet.prepareTransactionRequest({
+        to: w.controller,
+        data: encodeFunctionData({ abi: SegmentController.abi, functionName: 'freeze', args: [seg('wbtc')] }),
+        gas: 2_000_000n,
+      });
+      return wallet.signTransaction(request);
+    };
+    const notGuardian = await api<{ message: string }>('POST', '/api/segments/wbtc/freeze', {
+      signedTransaction: await signed(devnetAccount('governor1')),
+    });
+    expect(notGuardian.status).toBe(403);
+    expect(notGuardian.body.message).toMatch(/not the guardian/);
+    const frozen = await api<{ tx: Hex }>('POST', '/api/segments/wbtc/freeze', {
+      signedTransaction: await signed(devnetAccount('guardian')),
+    });
+    expect(frozen.status).toBe(200);
+    await waitFor(
+      'wbtc frozen on every chain',
+      async () => {
+        const s = (await api<{ chains: { status: string }[] }>('GET', '/api/segments/wbtc')).body;
+        return s.chains.length === 3 && s.chains.every((c) => c.status === 'Frozen') ? s : undefined;
+      },
+      60_000,
+    );
+    const audit = (await api<{ event: string; actor: string }[]>('GET', '/api/audit')).body;
+    expect(audit.find((a) => a.event === 'segment.frozen')?.actor).toBe(
+      devnetAccount('guardian').address.toLowerCase(),
+    );
+  });
+
+  it('serves an OpenAPI document that validates and describes the write endpoints', async () => {
+    const doc = (await api<Record<string, unknown>>('GET', '/docs-json')).body;
+    // swagger-parser loads ESM through require(): it runs in plain Node, outside Jest's module loader
+    const check = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "require('@apidevtools/swagger-parser').validate(JSON.parse(require('fs').readFileSync(0, 'utf8')))" +
+          ".then(() => console.log('valid'), (e) => { console.error(e.message); process.exit(1); })",
+      ],
+      { input: JSON.stringify(doc), encoding: 'utf8' },
+    );
+    expect({ code: check.status, out: check.stdout.trim(), err: check.stderr.trim() }).toEqual({
+      code: 0,
+      out: 'valid',
+      err: '',
+    });
+    const paths = Object.keys(doc.paths as object);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/api/proposals', '/api/proposals/{id}/signatures', '/api/segments/{name}/freeze']),
+    );
+  });
+});
