@@ -55,7 +55,10 @@ describe('Governance.api', () => {
   beforeAll(async () => {
     w = await SegmentWorld.start({ chains: 3, timelockSeconds: 3 });
     // real chains make blocks whether or not anyone sends: clocks move on and confirmations arrive
-    blocks = setInterval(() => void Promise.all(w.eids.map((eid) => w.rpc(eid, 'evm_mine'))).catch(() => undefined), 500);
+    blocks = setInterval(
+      () => void Promise.all(w.eids.map((eid) => w.rpc(eid, 'evm_mine'))).catch(() => undefined),
+      500,
+    );
     const dir = join(w.devnet.manifestPath, '..');
     relayer = await startRelayerApp(
       loadRelayerSettings({
@@ -225,6 +228,162 @@ describe('Governance.api', () => {
     expect(audit.find((a) => a.event === 'segment.frozen')?.actor).toBe(
       devnetAccount('guardian').address.toLowerCase(),
     );
+  });
+
+  it('refuses malformed requests with a 4xx naming the field, and stores and sends nothing', async () => {
+    const executor = devnetAccount('governanceExecutor').address;
+    const state = async () => ({
+      proposals: (await api<unknown[]>('GET', '/api/proposals')).body.length,
+      audit: (await api<unknown[]>('GET', '/api/audit')).body.length,
+      segments: await w.read<bigint>(w.hubEid, w.controller, SegmentController.abi, 'segmentCount', []),
+      executorNonce: await w.client(w.hubEid).getTransactionCount({ address: executor }),
+    });
+    const pending = await propose({ action: 'setGlobalCap', segment: 'crv', globalCapUsd: '1' });
+    const other = await propose({ action: 'setGlobalCap', segment: 'crv', globalCapUsd: '2' });
+    // a governor's signature for `other`, replayed on `pending`, recovers some other address
+    const replayed = await sign(devnetAccount('governor1'), other.typedData);
+    const before = await state();
+    const col = { asset: 'WETH', ltvBps: 7000, liqThresholdBps: 7500, liqBonusBps: 500, supplyCap: '10' };
+    const create = (patch: Record<string, unknown>) => ({ ...NEW_SEGMENT, segment: 'table', ...patch });
+    const withCol = (patch: Record<string, unknown>) => create({ collaterals: [{ ...col, ...patch }] });
+    const unknownId = `0x${'ab'.repeat(32)}`;
+    const cases: [string, string, unknown, number, RegExp][] = [
+      ['POST', '/api/proposals', '{"action": "createSegment",', 400, /JSON/i],
+      ['POST', '/api/proposals', [1, 2], 400, /action/],
+      ['POST', '/api/proposals', {}, 400, /action: must be one of/],
+      ['POST', '/api/proposals', create({ action: 'mintMoney' }), 400, /action: must be one of/],
+      ['POST', '/api/proposals', create({ sneaky: true }), 400, /sneaky/],
+      ['POST', '/api/proposals', create({ segment: 'LINK' }), 400, /segment: must be lower-case/],
+      ['POST', '/api/proposals', create({ segment: 'x'.repeat(32) }), 400, /segment: must be lower-case/],
+      ['POST', '/api/proposals', create({ segment: 42 }), 400, /segment: must be lower-case/],
+      ['POST', '/api/proposals', create({ borrowAsset: undefined }), 400, /borrowAsset: must be an upper-case symbol/],
+      ['POST', '/api/proposals', create({ borrowAsset: 'usdc' }), 400, /borrowAsset: must be an upper-case symbol/],
+      ['POST', '/api/proposals', create({ borrowAsset: 'DOGE' }), 400, /borrowAsset: unknown asset "DOGE"/],
+      ['POST', '/api/proposals', create({ collaterals: 'WETH' }), 400, /collaterals: must be a list/],
+      ['POST', '/api/proposals', create({ collaterals: [] }), 400, /collaterals: must list at least one/],
+      [
+        'POST',
+        '/api/proposals',
+        withCol({ ltvBps: 10_001 }),
+        400,
+        /collaterals\[0\]\.ltvBps: must not be greater than 10000/,
+      ],
+      ['POST', '/api/proposals', withCol({ ltvBps: -1 }), 400, /collaterals\[0\]\.ltvBps: must not be less than 0/],
+      ['POST', '/api/proposals', withCol({ ltvBps: 70.5 }), 400, /collaterals\[0\]\.ltvBps: must be an integer/],
+      [
+        'POST',
+        '/api/proposals',
+        withCol({ liqThresholdBps: 6000 }),
+        400,
+        /collaterals\[0\]\.liqThresholdBps: must be at least ltvBps/,
+      ],
+      ['POST', '/api/proposals', withCol({ liqBonusBps: 4000 }), 400, /collaterals\[0\]\.liqBonusBps: .*100 %/],
+      [
+        'POST',
+        '/api/proposals',
+        withCol({ supplyCap: 'lots' }),
+        400,
+        /collaterals\[0\]\.supplyCap: must be a decimal string/,
+      ],
+      ['POST', '/api/proposals', withCol({ asset: 'DOGE' }), 400, /collaterals\[0\]\.asset: unknown asset "DOGE"/],
+      ['POST', '/api/proposals', withCol({ extra: 1 }), 400, /collaterals\[0\]\.extra/],
+      [
+        'POST',
+        '/api/proposals',
+        create({ collaterals: [col, col] }),
+        400,
+        /collaterals\[1\]\.asset: WETH is listed twice/,
+      ],
+      ['POST', '/api/proposals', create({ borrowCap: '1.1234567' }), 400, /borrowCap: at most 6 decimals/],
+      [
+        'POST',
+        '/api/proposals',
+        create({ rates: { baseBps: 0, slope1Bps: 1, kinkBps: 1, slope2Bps: -1 } }),
+        400,
+        /rates\.slope2Bps/,
+      ],
+      ['POST', '/api/proposals', create({ deadlineSeconds: 10 }), 400, /deadlineSeconds: must not be less than 60/],
+      ['POST', '/api/proposals', create({ segment: 'weth' }), 409, /segment: "weth" already exists/],
+      [
+        'POST',
+        '/api/proposals',
+        { action: 'setStatus', segment: 'weth', status: 'Paused' },
+        400,
+        /status: must be one of/,
+      ],
+      [
+        'POST',
+        '/api/proposals',
+        { action: 'setStatus', segment: 'nope', status: 'Frozen' },
+        404,
+        /segment: no segment "nope"/,
+      ],
+      [
+        'POST',
+        '/api/proposals',
+        { action: 'setGlobalCap', segment: 'weth' },
+        400,
+        /globalCapUsd: must be a decimal string/,
+      ],
+      ['POST', '/api/proposals', { action: 'setStewardBounds', segment: 'weth' }, 400, /bounds/],
+      [
+        'POST',
+        `/api/proposals/${pending.id}/signatures`,
+        { signature: '0x12' },
+        400,
+        /signature: must be a 65-byte hex/,
+      ],
+      ['POST', `/api/proposals/${pending.id}/signatures`, {}, 400, /signature: must be a 65-byte hex/],
+      ['POST', `/api/proposals/${pending.id}/signatures`, { signature: replayed, by: 'me' }, 400, /by/],
+      ['POST', `/api/proposals/${pending.id}/signatures`, { signature: replayed }, 403, /who is not a governor/],
+      ['POST', `/api/proposals/${unknownId}/signatures`, { signature: replayed }, 404, /proposal: no proposal/],
+      ['POST', '/api/proposals/not-an-id/signatures', { signature: replayed }, 400, /id: a proposal id is 0x/],
+      ['POST', `/api/proposals/${unknownId}/execute`, undefined, 404, /proposal: no proposal/],
+      ['POST', `/api/proposals/${pending.id}/execute`, undefined, 409, /is pending, not queued/],
+      [
+        'POST',
+        '/api/segments/weth/freeze',
+        { signedTransaction: 'freeze please' },
+        400,
+        /signedTransaction: must be a hex string/,
+      ],
+      [
+        'POST',
+        '/api/segments/weth/freeze',
+        { signedTransaction: '0x1234' },
+        400,
+        /signedTransaction: not a signed transaction/,
+      ],
+      ['POST', '/api/segments/WETH/freeze', { signedTransaction: '0x1234' }, 400, /segment: lower-case/],
+      ['GET', '/api/segments/nope', undefined, 404, /segment: no segment "nope"/],
+    ];
+    const failures: string[] = [];
+    for (const [method, path, body, status, message] of cases) {
+      const res = await fetch(`${gov.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      const reply = JSON.parse(text) as { message?: string | string[] };
+      const said = Array.isArray(reply.message) ? reply.message.join('; ') : String(reply.message);
+      if (res.status !== status || !message.test(said))
+        failures.push(`${method} ${path} ${JSON.stringify(body)} → ${res.status} ${text}`);
+    }
+    expect(failures).toEqual([]);
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses a signature once the proposal’s deadline has passed', async () => {
+    const p = await propose({ action: 'setGlobalCap', segment: 'crv', globalCapUsd: '3', deadlineSeconds: 60 });
+    await w.warp(w.hubEid, 120);
+    const late = await api<{ message: string }>('POST', `/api/proposals/${p.id}/signatures`, {
+      signature: await sign(devnetAccount('governor1'), p.typedData),
+    });
+    expect(late.status).toBe(410);
+    expect(late.body.message).toMatch(/expired/);
+    expect((await api<ProposalView>('GET', `/api/proposals/${p.id}`)).body.status).toBe('expired');
   });
 
   it('serves an OpenAPI document that validates and describes the write endpoints', async () => {

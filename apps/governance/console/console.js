@@ -16,7 +16,8 @@ function make(ns, tag, attrs, children) {
   const node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {}))
     if (value !== null && value !== undefined && value !== false) node.setAttribute(key, String(value));
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child); // text is escaped by the DOM
+  for (const child of children.flat(Infinity))
+    if (child !== null && child !== undefined && child !== false) node.append(child); // text is escaped by the DOM
   return node;
 }
 const el = (tag, attrs, ...children) => make(null, tag, attrs, children);
@@ -262,7 +263,10 @@ function renderMessages() {
   $('messages-count').textContent = `${inFlight.length} in flight, ${settled.length} settled recently`;
 }
 
-/** One line chart per segment: LTV (solid) and liquidation threshold (dashed) of each asset, by params epoch. */
+/**
+ * One chart per segment: LTV (solid) and liquidation threshold (dashed) of each asset as steps, each
+ * value holding from its params epoch until the next one.
+ */
 function historyChart(name, entries) {
   const [W, H, L, R, T, B] = [320, 140, 34, 8, 8, 20];
   const epochs = entries.map((e) => Number(e.paramsEpoch));
@@ -270,7 +274,7 @@ function historyChart(name, entries) {
   const [minE, maxE] = [Math.min(...epochs), Math.max(...epochs)];
   const lo = Math.max(0, Math.floor((Math.min(...values) - 500) / 1000) * 1000);
   const hi = Math.min(10000, Math.ceil((Math.max(...values) + 500) / 1000) * 1000);
-  const x = (e) => L + (maxE === minE ? (W - L - R) / 2 : ((e - minE) / (maxE - minE)) * (W - L - R));
+  const x = (e) => L + ((e - minE) / (maxE + 1 - minE)) * (W - L - R); // the last epoch holds to the edge
   const y = (bps) => H - B - ((bps - lo) / Math.max(1, hi - lo)) * (H - T - B);
   const assets = [...new Set(entries.flatMap((e) => (e.assets || []).map((a) => a.asset)))];
   const parts = [
@@ -278,8 +282,7 @@ function historyChart(name, entries) {
     svg('line', { x1: L, y1: T, x2: L, y2: H - B, class: 'axis' }),
     label(L - 4, y(hi) + 4, 'end', `${hi / 100}`),
     label(L - 4, y(lo), 'end', `${lo / 100}`),
-    label(x(minE), H - 4, 'middle', `e${minE}`),
-    maxE !== minE ? label(x(maxE), H - 4, 'middle', `e${maxE}`) : null,
+    [...new Set(epochs)].map((e) => label(x(e), H - 4, 'start', `e${e}`)),
   ];
   assets.forEach((asset, i) => {
     for (const key of ['ltvBps', 'liqThresholdBps']) {
@@ -288,7 +291,11 @@ function historyChart(name, entries) {
         .filter((p) => typeof p.v === 'number');
       const cls = `series s${i % 6}${key === 'liqThresholdBps' ? ' dashed' : ''}`;
       const what = key === 'ltvBps' ? 'LTV' : 'liquidation threshold';
-      parts.push(svg('polyline', { class: cls, points: points.map((p) => `${x(p.epoch)},${y(p.v)}`).join(' ') }));
+      const steps = points.flatMap((p, k) => [
+        [x(p.epoch), y(p.v)],
+        [x(points[k + 1]?.epoch ?? maxE + 1), y(p.v)],
+      ]);
+      parts.push(svg('polyline', { class: cls, points: steps.map(([px, py]) => `${px},${py}`).join(' ') }));
       for (const p of points)
         parts.push(
           svg(

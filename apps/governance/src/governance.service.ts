@@ -117,6 +117,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
 
   async sign(id: Hex, signature: Hex) {
     const p = await this.load(id);
+    if (p.status === 'expired') throw new GovernanceError('GONE', `proposal: ${id} expired at ${p.deadline}`);
     if (p.status !== 'pending') throw new GovernanceError('CONFLICT', `proposal: ${id} is ${p.status}, not pending`);
     if ((await this.chainTime()) > p.deadline) {
       await this.ctx.repo.transition(

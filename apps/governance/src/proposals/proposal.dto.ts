@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -133,6 +134,7 @@ export class CreateProposalDto {
 
   @ApiPropertyOptional({ type: BoundsDto, description: 'setStewardBounds (required), createSegment (optional)' })
   @ValidateIf((o: CreateProposalDto) => o.action === 'setStewardBounds' || o.bounds !== undefined)
+  @IsDefined({ message: 'bounds are required for setStewardBounds' })
   @ValidateNested()
   @Type(() => BoundsDto)
   bounds?: BoundsDto;
