@@ -145,27 +145,54 @@ describe('segctl', () => {
 
   it('up runs the devnet and the relayer until Ctrl-C; packets commands talk to the relayer', async () => {
     const manifest = join(dir, 'up.json');
-    const port = await freePort();
+    const [port, riskPort, governancePort] = [await freePort(), await freePort(), await freePort()];
     const child = spawn(
       process.execPath,
-      [SEGCTL, 'up', '--manifest', manifest, '--data-dir', join(dir, 'data'), '--relayer-port', String(port)],
+      [
+        SEGCTL,
+        'up',
+        '--manifest',
+        manifest,
+        '--data-dir',
+        join(dir, 'data'),
+        '--relayer-port',
+        String(port),
+        '--risk-port',
+        String(riskPort),
+        '--governance-port',
+        String(governancePort),
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const output = await waitForOutput(child, /press Ctrl-C to stop/);
+    let output = await waitForOutput(child, /press Ctrl-C to stop/);
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     expect(output).toContain(`relayer:  http://127.0.0.1:${port}`);
     const relayer = `http://127.0.0.1:${port}`;
     let ready = 0;
-    for (let i = 0; i < 100 && ready !== 200; i++) {
+    for (let i = 0; i < 300 && ready !== 200; i++) {
       ready = await fetch(`${relayer}/ready`).then(
         (r) => r.status,
         () => 0,
       );
       if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(ready).toBe(200);
+    expect({ ready, output: ready === 200 ? '' : output }).toEqual({ ready: 200, output: '' });
     const pids = (readManifest(manifest)?.chains ?? []).map((c) => c.pid as number); // recorded by the foreground run
+    // the risk oracle and the governance API with its console run beside the relayer
+    expect(output).toContain(`governance: http://127.0.0.1:${governancePort}`);
+    const governance = `http://127.0.0.1:${governancePort}`;
+    const segments = await waitFor('the governance API', async () => {
+      const res = await fetch(`${governance}/api/segments`).catch(() => null);
+      return res?.ok ? ((await res.json()) as { name: string }[]) : undefined;
+    });
+    expect(segments.map((x) => x.name).sort()).toEqual(['crv', 'wbtc', 'weth']);
+    const page = await fetch(`${governance}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    expect((await fetch(`http://127.0.0.1:${riskPort}/health`)).status).toBe(200);
 
     // the demo segments' boundaries and parameters go from the hub to both spokes through the relayer
     const delivered = await waitFor('the bootstrap broadcast delivered to both spokes', () => {

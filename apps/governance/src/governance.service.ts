@@ -409,18 +409,30 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       args: { segment: id },
       fromBlock: 0n,
     });
-    const current = decodeStoredRiskParams((await controllerSegment(this.hub, id)).params);
-    return logs.map((l) => ({
-      paramsEpoch: Number(l.args.paramsEpoch ?? 0),
-      bySteward: l.args.bySteward ?? false,
-      block: Number(l.blockNumber),
-      // the event carries the epoch; the parameters themselves are the controller's current ones for the last epoch
-      assets: current.assets.map((a) => ({
-        asset: nameOf(a.assetId),
-        ltvBps: a.ltvBps,
-        liqThresholdBps: a.liqThresholdBps,
-      })),
-    }));
+    // the parameters of each epoch: the controller's state at the block that set them
+    return Promise.all(
+      logs.map(async (l) => {
+        const at = await this.hub.client.readContract({
+          address: this.hub.controller,
+          abi: SegmentController.abi,
+          functionName: 'getSegment',
+          args: [id],
+          blockNumber: l.blockNumber,
+        });
+        const block = await this.hub.client.getBlock({ blockNumber: l.blockNumber });
+        return {
+          paramsEpoch: Number(l.args.paramsEpoch ?? 0),
+          bySteward: l.args.bySteward ?? false,
+          block: Number(l.blockNumber),
+          at: new Date(Number(block.timestamp) * 1000).toISOString(),
+          assets: decodeStoredRiskParams(at.params).assets.map((a) => ({
+            asset: nameOf(a.assetId),
+            ltvBps: a.ltvBps,
+            liqThresholdBps: a.liqThresholdBps,
+          })),
+        };
+      }),
+    );
   }
 
   async chainsView() {
