@@ -12,4 +12,3 @@ export function revertReason(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
-

@@ -223,7 +223,12 @@ async function planContracts(devnet: Devnet, chain: ManifestChain, hub: Manifest
           encodeFunctionData({ abi: DevToken.abi, functionName: 'mint', args: [keeper, DEVNET_KEEPER_FUNDS.amount] }),
         );
         b.call('fund the keeper (gas)', keeper, '0x', parseEther('100'));
-        b.call('fund the governance executor (gas)', devnet.manifest.accounts.governanceExecutor, '0x', parseEther('100'));
+        b.call(
+          'fund the governance executor (gas)',
+          devnet.manifest.accounts.governanceExecutor,
+          '0x',
+          parseEther('100'),
+        );
       }
     }
     if (!(await hasCode(client, planned(contractKey.feed(asset.symbol))))) {
