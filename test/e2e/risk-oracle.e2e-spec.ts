@@ -241,6 +241,14 @@ describe('RiskOracle: a correlated crash', () => {
     const pairs = alerts.map((a) => [...a.segments].sort().join('+')).sort();
     expect(pairs).toEqual(['crv+wbtc', 'crv+weth', 'wbtc+weth']);
     for (const a of alerts) expect(a.rho).toBeGreaterThanOrEqual(a.threshold);
+    // the matrix behind them, as the governance console's heat map reads it
+    const matrix = await get<{ segments: string[]; values: (number | null)[][] }>(run, '/correlation');
+    expect([...matrix.segments].sort()).toEqual(['crv', 'wbtc', 'weth']);
+    for (const a of alerts) {
+      const [i, j] = a.segments.map((x) => matrix.segments.indexOf(x));
+      // an active alert clears only below threshold − hysteresis (0.1 by default)
+      expect(matrix.values[i][j]).toBeGreaterThanOrEqual(a.threshold - 0.1);
+    }
     const metrics = await (await fetch(`${run.oracle.url}/metrics`)).text();
     expect(metrics).toMatch(/risk_correlation_alerts_active 3/);
     // the segments under the alert are assessed under stress

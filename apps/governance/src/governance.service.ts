@@ -342,36 +342,10 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     const c = await controllerSegment(this.hub, id);
     const params = decodeStoredRiskParams(c.params);
     const chains = await Promise.all(
-      this.ctx.chains.map(async (chain) => {
-        const v = await vaultSegment(chain, id);
-        if (!v)
-          return {
-            eid: chain.eid,
-            name: chain.name,
-            status: null,
-            paramsEpoch: null,
-            boundaryEpoch: null,
-            statusEpoch: null,
-            applied: false,
-            utilisationBps: 0,
-            insurance: '0',
-          };
-        const supplied = v.ledger.cash + v.borrowed - v.ledger.insurance;
-        return {
-          eid: chain.eid,
-          name: chain.name,
-          status: statusName(v.config.status),
-          paramsEpoch: Number(v.config.paramsEpoch),
-          boundaryEpoch: Number(v.config.boundaryEpoch),
-          statusEpoch: Number(v.config.statusEpoch),
-          applied:
-            v.config.paramsEpoch >= c.paramsEpoch &&
-            v.config.boundaryEpoch >= c.boundaryEpoch &&
-            v.config.statusEpoch >= c.statusEpoch,
-          utilisationBps: supplied > 0n ? Number((v.borrowed * 10_000n) / supplied) : 0,
-          insurance: v.ledger.insurance.toString(),
-        };
-      }),
+      this.ctx.chains.map(async (chain) => ({
+        ...(await this.chainState(chain, id, c)),
+        attestation: await this.attestation(id, chain.eid),
+      })),
     );
     return {
       name: nameOf(id),
@@ -395,6 +369,54 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
         })),
       },
       chains,
+    };
+  }
+
+  private async chainState(chain: GovernanceChain, id: Hex, c: Awaited<ReturnType<typeof controllerSegment>>) {
+    const v = await vaultSegment(chain, id);
+    if (!v)
+      return {
+        eid: chain.eid,
+        name: chain.name,
+        status: null,
+        paramsEpoch: null,
+        boundaryEpoch: null,
+        statusEpoch: null,
+        applied: false,
+        utilisationBps: 0,
+        insurance: '0',
+      };
+    const supplied = v.ledger.cash + v.borrowed - v.ledger.insurance;
+    return {
+      eid: chain.eid,
+      name: chain.name,
+      status: statusName(v.config.status),
+      paramsEpoch: Number(v.config.paramsEpoch),
+      boundaryEpoch: Number(v.config.boundaryEpoch),
+      statusEpoch: Number(v.config.statusEpoch),
+      applied:
+        v.config.paramsEpoch >= c.paramsEpoch &&
+        v.config.boundaryEpoch >= c.boundaryEpoch &&
+        v.config.statusEpoch >= c.statusEpoch,
+      utilisationBps: supplied > 0n ? Number((v.borrowed * 10_000n) / supplied) : 0,
+      insurance: v.ledger.insurance.toString(),
+    };
+  }
+
+  /** The controller's latest attestation of a segment from one chain (null before the first). */
+  private async attestation(id: Hex, eid: number) {
+    const a = await this.hub.client.readContract({
+      address: this.hub.controller,
+      abi: SegmentController.abi,
+      functionName: 'attestation',
+      args: [id, eid],
+    });
+    if (a.blockNumber === 0n) return null;
+    return {
+      blockNumber: a.blockNumber.toString(),
+      at: new Date(Number(a.timestamp) * 1000).toISOString(),
+      collateralValueUsd: a.snapshot.collateralValue.toString(),
+      totalBorrowed: a.snapshot.totalBorrowed.toString(),
     };
   }
 
@@ -475,7 +497,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     const url = this.ctx.settings.riskUrl;
     if (!url) return null;
     try {
-      const res = await fetch(`${url}/segments`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${url}/correlation`, { signal: AbortSignal.timeout(2_000) });
       return res.ok ? await res.json() : null;
     } catch {
       return null;

@@ -76,6 +76,8 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
   private rounds: Promise<unknown> = Promise.resolve();
   private waiting: { reason: string; run: Promise<AssessRound> } | null = null;
   private lastAnswers = new Map<string, bigint>();
+  /** the last cross-segment correlation matrix, for GET /correlation (the console's heat map) */
+  latestCorrelation: { segments: string[]; values: number[][]; window: number; at: string } | null = null;
   readonly status = {
     lastPollAt: null as Date | null,
     lastAssessAt: null as Date | null,
@@ -273,6 +275,19 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       s.correlationWindow,
     );
     const pairs = correlatedPairs(matrix, s.correlationThreshold);
+    this.latestCorrelation = {
+      segments: matrix.segments.map(segmentName),
+      // a flat index has no correlation (NaN): null in JSON
+      values: matrix.segments.map(
+        (_, i) =>
+          matrix.segments.map((__, j) => {
+            const v = matrix.values[i * matrix.size + j];
+            return Number.isFinite(v) ? v : null;
+          }) as number[],
+      ),
+      window: s.correlationWindow,
+      at: new Date().toISOString(),
+    };
     this.metrics.maxCorrelation.set(pairs[0]?.rho ?? Math.max(...offDiagonal(matrix)));
     for (const pair of pairs) {
       const raised = await this.repo.raiseAlert({

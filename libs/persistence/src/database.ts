@@ -29,6 +29,8 @@ export interface Database {
 }
 
 const MIGRATIONS_TABLE = 'segment_migrations';
+/** The advisory lock key migrations run under (any constant; ours alone on this database). */
+const MIGRATION_LOCK_KEY = 7_412_003_001;
 
 /** Opens the database and applies pending migrations (never `synchronize`). */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
@@ -50,7 +52,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     logging: options.logging ?? false,
     ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
   });
-  await initialize(dataSource, `Postgres at ${redactUrl(url)}`, async () => {
+  await initialize(dataSource, `Postgres at ${redactUrl(url)}`, true, async () => {
     if (schema) {
       // the schema must exist before migrations run in it
       const bootstrap = new DataSource({ type: 'postgres', url });
@@ -89,7 +91,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     logging: options.logging ?? false,
   });
   try {
-    await initialize(dataSource, dir ? `PGlite in ${dir}` : 'PGlite in memory');
+    await initialize(dataSource, dir ? `PGlite in ${dir}` : 'PGlite in memory', false);
   } catch (error) {
     await db.close();
     releaseLock();
@@ -106,7 +108,12 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   };
 }
 
-async function initialize(dataSource: DataSource, what: string, before?: () => Promise<void>): Promise<void> {
+async function initialize(
+  dataSource: DataSource,
+  what: string,
+  shared: boolean,
+  before?: () => Promise<void>,
+): Promise<void> {
   try {
     await before?.();
     await dataSource.initialize();
@@ -117,9 +124,20 @@ async function initialize(dataSource: DataSource, what: string, before?: () => P
       { cause },
     );
   }
+  // services and replicas that start together share one Postgres: one migrates at a time, the
+  // others wait on the lock and then find nothing pending (PGlite is one process's database, held
+  // by its directory lock, and serves one connection: no advisory lock there)
+  const lock = shared ? dataSource.createQueryRunner() : null;
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    await lock?.connect();
+    await lock?.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock?.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
   } catch (cause) {
+    await lock?.release();
     await dataSource.destroy();
     throw new PersistenceError(
       PersistenceErrorCode.MigrationFailed,
@@ -127,6 +145,7 @@ async function initialize(dataSource: DataSource, what: string, before?: () => P
       { cause },
     );
   }
+  await lock?.release();
 }
 
 /**

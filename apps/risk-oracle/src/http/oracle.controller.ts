@@ -91,6 +91,12 @@ export class OracleController {
     return { ...row, segmentName: segmentName(row.segment) };
   }
 
+  /** The last cross-segment correlation matrix (null before the first assessment of two segments). */
+  @Get('correlation')
+  correlation() {
+    return this.oracle.latestCorrelation;
+  }
+
   @Get('alerts')
   async alerts(@Query('active') active?: string) {
     if (active !== undefined && active !== 'true' && active !== 'false')
