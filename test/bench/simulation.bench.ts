@@ -58,7 +58,10 @@ const usd = (v: number) => Math.round(v).toString();
 /**
  * 50 collateral assets (the first is the lead that crashes) and USDC at $1; one segment per
  * collateral. Parameters come from a fixed seed, so every run builds the same scenario; only the
- * number of borrowers (and the path length) changes between cases.
+ * number of borrowers (and the path length) changes between cases, and every USD amount grows with
+ * the number of borrowers: a doubled book is twice as many accounts of the same sizes, so the
+ * scaling figure measures the engine, not a different market (with fixed totals, halving every
+ * position pushes more of them under the liquidators' minimum profit).
  */
 function scenarioFile(borrowers: number, steps: number): ScenarioFile {
   const random = seededRandom(0x51_3b_e7c4);
@@ -70,7 +73,8 @@ function scenarioFile(borrowers: number, steps: number): ScenarioFile {
   const start: Record<string, string> = {};
   const segments: SegmentFile[] = symbols.map((symbol) => {
     // collateral from $2M to $200M per segment (log-uniform), pools 5–40 % of it deep on each side
-    const collateralUsd = Math.exp(uniform(Math.log(2e6), Math.log(2e8)));
+    // scaled with the book, so a doubled book has the same account sizes (a like-for-like scaling test)
+    const collateralUsd = Math.exp(uniform(Math.log(2e6), Math.log(2e8))) * (borrowers / 10_000);
     assets[symbol] = { depthUsd: usd(collateralUsd * uniform(0.05, 0.4)) };
     start[symbol] = Math.exp(uniform(Math.log(0.05), Math.log(50_000))).toFixed(6);
     const liqThresholdBps = int(6_000, 8_600);
