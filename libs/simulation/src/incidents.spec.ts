@@ -69,7 +69,8 @@ describe('bundled scenarios', () => {
     const correlated: string[] = [];
     for (const [name, { scenario, shared, segmented }] of results) {
       // a shared pool makes the unexposed segments' suppliers and fund pay for every incident
-      if (shared) expect([name, shared.contagionUsd > 0n]).toEqual([name, true]);
+      // (except Compound DAI: its liquidations paid the pooled fund more in fees than the bad debt took)
+      if (shared) expect([name, shared.contagionUsd > 0n]).toEqual([name, name !== 'compound-dai-2020']);
       if (scenario.synthetic && (scenario.syntheticCorrelation ?? 0) > 0) {
         // correlated assets fall with the shocked one: their own segments lose, with no contagion through the pool
         correlated.push(name);

@@ -160,7 +160,12 @@ function scenarioSection(r: SimulationResult, charts: Map<string, string>): stri
         values: [
           toMillions(seg.insuranceUsd),
           toMillions(m[1].pools[i].insuranceEndUsd),
-          toMillions(seg.insuranceUsd - m[0].homes[i].insuranceLossUsd),
+          // its share of what is left of the pooled fund
+          toMillions(
+            m[0].pools[0].insuranceStartUsd === 0n
+              ? 0n
+              : (m[0].pools[0].insuranceEndUsd * seg.insuranceUsd) / m[0].pools[0].insuranceStartUsd,
+          ),
         ],
       })),
     }),

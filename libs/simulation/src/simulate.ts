@@ -292,13 +292,15 @@ function homeLosses(
     const pool = pools[model === 'shared' ? 0 : s.index];
     const supply = pool.homes.reduce((a, h) => a + h.supplyUsd, 0n);
     const fund = pool.insuranceStartUsd;
-    // a fund that started empty (fed only by liquidations) is attributed like the suppliers' loss
+    // what the fund lost net of the liquidation fees it took in, shared pro rata to contributions (a
+    // fund that started empty, fed only by fees, is shared like the suppliers' loss)
+    const depleted = fund > pool.insuranceUsd ? fund - pool.insuranceUsd : 0n;
     const insuranceShare =
       fund === 0n
         ? supply === 0n
           ? 0n
           : (pool.insuranceUsedUsd * s.supplyUsd) / supply
-        : (pool.insuranceUsedUsd * s.insuranceUsd) / fund;
+        : (depleted * s.insuranceUsd) / fund;
     return {
       segment: s.name,
       exposed: s.exposed,
