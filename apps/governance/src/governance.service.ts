@@ -265,8 +265,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     const roles = await readRoles(this.hub);
     if (from.toLowerCase() !== roles.guardian.toLowerCase())
       throw new GovernanceError('FORBIDDEN', `signedTransaction: signed by ${from}, not the guardian`);
-    const existing = await controllerSegment(this.hub, segment);
-    if (existing.status === 0) throw new GovernanceError('NOT_FOUND', `segment: no segment "${segmentName}"`);
+    await this.existing(segment, segmentName);
     const hash = await this.hub.client.sendRawTransaction({
       serializedTransaction: signedTransaction,
     });
@@ -279,9 +278,12 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
 
   // ---------------------------------------------------------------- reads
 
-  async view(id: Hex) {
+  async view(id: Hex, threshold?: number) {
     const p = await this.load(id);
-    const [signatures, roles] = await Promise.all([this.ctx.repo.signatures(id), readRoles(this.hub)]);
+    const [signatures, roles] = await Promise.all([
+      this.ctx.repo.signatures(id),
+      threshold === undefined ? readRoles(this.hub) : { threshold },
+    ]);
     return {
       id: p.id,
       kind: p.kind,
@@ -305,8 +307,9 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list() {
-    const proposals = await this.ctx.repo.proposals();
-    return Promise.all(proposals.map((p) => this.view(p.id)));
+    // the governor set is read once for the whole list
+    const [proposals, roles] = await Promise.all([this.ctx.repo.proposals(), readRoles(this.hub)]);
+    return Promise.all(proposals.map((p) => this.view(p.id, roles.threshold)));
   }
 
   /** Per chain: has the vault applied the controller's current epochs for this segment? */
@@ -333,13 +336,18 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
 
   async segmentByName(name: string) {
     const id = toBytes32Name(name);
-    const c = await controllerSegment(this.hub, id);
-    if (c.status === 0) throw new GovernanceError('NOT_FOUND', `segment: no segment "${name}"`);
-    return this.segment(id);
+    return this.segment(id, await this.existing(id, name));
   }
 
-  private async segment(id: Hex) {
+  /** The controller's record of a segment; 404 when it has none. */
+  private async existing(id: Hex, name: string) {
     const c = await controllerSegment(this.hub, id);
+    if (c.status === 0) throw new GovernanceError('NOT_FOUND', `segment: no segment "${name}"`);
+    return c;
+  }
+
+  private async segment(id: Hex, known?: Awaited<ReturnType<typeof controllerSegment>>) {
+    const c = known ?? (await controllerSegment(this.hub, id));
     const params = decodeStoredRiskParams(c.params);
     const chains = await Promise.all(
       this.ctx.chains.map(async (chain) => ({
@@ -423,7 +431,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
   /** The risk-parameter history of a segment from the controller's events (governance and steward). */
   async history(name: string) {
     const id = toBytes32Name(name);
-    await this.segmentByName(name);
+    await this.existing(id, name);
     const logs = await this.hub.client.getContractEvents({
       address: this.hub.controller,
       abi: SegmentController.abi,

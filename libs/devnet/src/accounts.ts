@@ -21,6 +21,8 @@ export const DEVNET_ROLES = {
   riskSteward: 9,
   /** the risk oracle's liquidation keeper (funded with ether and the borrow asset by the segment stack) */
   keeper: 10,
+  /** supplies, borrows and liquidates in `segctl scenario play --devnet` (funded by the player) */
+  simulator: 11,
   /** the governance API's executor: queues and executes proposals that reached their signatures */
   governanceExecutor: 12,
 } as const;

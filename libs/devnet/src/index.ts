@@ -75,7 +75,6 @@ export {
   AGREEMENT_TOLERANCE,
   devnetVariant,
   playScenarioOnDevnet,
-  SIMULATION_ACCOUNT_INDEX,
   type AgreementRow,
   type DevnetPlayOptions,
   type DevnetRun,

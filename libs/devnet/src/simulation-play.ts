@@ -12,13 +12,10 @@ import {
   type Scenario,
   type ScenarioFile,
 } from '#app/simulation';
-import { devnetAccount, DEVNET_MNEMONIC } from './accounts.js';
+import { devnetAccount } from './accounts.js';
 import type { DevnetManifest, ManifestChain } from './manifest.js';
-import { mnemonicToAccount } from 'viem/accounts';
 import { chainConfigOf, DEVNET_ASSETS, DEVNET_SEGMENTS, FEED_DECIMALS, hubOf, segmentContracts } from './segments.js';
 
-/** The anvil account that supplies, borrows and liquidates in a devnet scenario run (not a service's key). */
-export const SIMULATION_ACCOUNT_INDEX = 11;
 /** The largest segment's supply once a scenario is scaled to the devnet (its caps and the keeper's funds). */
 const DEVNET_SUPPLY_TARGET_USD = 2_000_000n;
 /** Money agrees when within max($1, 0.1 %): the chain rounds in token decimals and accrues interest by the second. */
@@ -244,7 +241,7 @@ type World = Awaited<ReturnType<typeof worldOf>>;
 async function worldOf(chain: ManifestChain) {
   const config = chainConfigOf(chain);
   const client = createChainPublicClient(config);
-  const player = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: SIMULATION_ACCOUNT_INDEX });
+  const player = devnetAccount('simulator');
   const deployer = createChainWalletClient(config, devnetAccount('deployer'));
   const wallet = createChainWalletClient(config, player);
   await client.request({

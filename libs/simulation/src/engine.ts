@@ -301,10 +301,7 @@ function bestTrade(
 export function writeOff(pool: SimPool, a: SimAccount, state: StepState, onBadDebt: (e: BadDebtEvent) => void): bigint {
   const shortfall = shortfallOf(a, state.markets);
   if (shortfall === 0n) return 0n;
-  const fromInsuranceUsd = shortfall < pool.insuranceUsd ? shortfall : pool.insuranceUsd;
-  pool.insuranceUsd -= fromInsuranceUsd;
-  pool.insuranceUsedUsd += fromInsuranceUsd;
-  pool.socialisedUsd += shortfall - fromInsuranceUsd;
+  const fromInsuranceUsd = absorb(pool, shortfall);
   pool.writtenOffUsd += shortfall;
   for (let i = 0; i < a.debtAssets.length; i++) {
     pool.borrowed[a.debtAssets[i]] -= a.debtAmounts[i];
@@ -313,6 +310,15 @@ export function writeOff(pool: SimPool, a: SimAccount, state: StepState, onBadDe
   a.collAmounts.fill(0n);
   onBadDebt({ step: state.step, pool: pool.index, account: a.id, usd: shortfall, fromInsuranceUsd });
   return shortfall;
+}
+
+/** A loss leaves the books as the vault settles it: the insurance fund first, the pool's suppliers for the rest. */
+function absorb(pool: SimPool, usd: bigint): bigint {
+  const fromInsuranceUsd = usd < pool.insuranceUsd ? usd : pool.insuranceUsd;
+  pool.insuranceUsd -= fromInsuranceUsd;
+  pool.insuranceUsedUsd += fromInsuranceUsd;
+  pool.socialisedUsd += usd - fromInsuranceUsd;
+  return fromInsuranceUsd;
 }
 
 /** The vault's `_realiseBadDebt`: the account's remaining debt leaves the books; insurance pays first. */
@@ -327,10 +333,7 @@ export function realise(
     const amount = a.debtAmounts[i];
     if (amount === 0n) continue;
     const usd = (amount * oracle[a.debtAssets[i]]) / WAD;
-    const fromInsuranceUsd = usd < pool.insuranceUsd ? usd : pool.insuranceUsd;
-    pool.insuranceUsd -= fromInsuranceUsd;
-    pool.insuranceUsedUsd += fromInsuranceUsd;
-    pool.socialisedUsd += usd - fromInsuranceUsd;
+    const fromInsuranceUsd = absorb(pool, usd);
     pool.realisedUsd += usd;
     pool.borrowed[a.debtAssets[i]] -= amount;
     a.debtAmounts[i] = 0n;

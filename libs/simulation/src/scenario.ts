@@ -201,26 +201,24 @@ function bps(v: unknown, field: string): bigint {
   return BigInt(int(v, field, 0, 10_000));
 }
 
-const KNOWN_KEYS: Record<string, readonly string[]> = {
-  scenario: [
-    'name',
-    'title',
-    'summary',
-    'sources',
-    'assumptions',
-    'stepMinutes',
-    'steps',
-    'shocked',
-    'assets',
-    'synthetic',
-    'segments',
-    'book',
-    'actors',
-    'liquidation',
-    'correlation',
-    '$comment',
-  ],
-};
+const SCENARIO_FIELDS: readonly string[] = [
+  'name',
+  'title',
+  'summary',
+  'sources',
+  'assumptions',
+  'stepMinutes',
+  'steps',
+  'shocked',
+  'assets',
+  'synthetic',
+  'segments',
+  'book',
+  'actors',
+  'liquidation',
+  'correlation',
+  '$comment',
+];
 
 /**
  * Checks a parsed scenario file and builds its per-step prices. Every error names the field
@@ -229,7 +227,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
 export function compileScenario(file: ScenarioFile): Scenario {
   if (typeof file !== 'object' || file === null) fail('scenario', 'must be a JSON object');
   for (const key of Object.keys(file)) {
-    if (!KNOWN_KEYS.scenario.includes(key)) fail(key, 'unknown field');
+    if (!SCENARIO_FIELDS.includes(key)) fail(key, 'unknown field');
   }
   const name = text(file.name, 'name');
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) fail('name', 'lower-case letters, digits, dots and dashes only');
