@@ -41,6 +41,8 @@ contract SegmentController is OApp, EIP712 {
     uint8 public constant REGISTER_CHAIN = 7;
     uint8 public constant REGISTER_ASSET = 8;
     uint8 public constant SET_ROLES = 9;
+    /// @dev Applied by the hub's SegmentRouter once executed here (`SegmentRouter.applyRoute`).
+    uint8 internal constant ROUTE_CONFIG = 10;
 
     struct Segment {
         SegmentStatus status;
@@ -183,7 +185,7 @@ contract SegmentController is OApp, EIP712 {
     {
         if (block.timestamp > deadline) revert ProposalExpired(deadline);
         if (nonceUsed[nonce]) revert NonceAlreadyUsed(nonce);
-        if (action == 0 || action > SET_ROLES) revert UnknownAction(action);
+        if (action == 0 || action > ROUTE_CONFIG) revert UnknownAction(action);
         id = hashProposal(action, data, nonce, deadline);
         address last;
         for (uint256 i = 0; i < signatures.length; i++) {
@@ -257,7 +259,7 @@ contract SegmentController is OApp, EIP712 {
             (bytes32 assetId, uint32 eid, address token, address feed, uint32 maxStaleness) =
                 abi.decode(data, (bytes32, uint32, address, address, uint32));
             _registerAsset(assetId, eid, token, feed, maxStaleness);
-        } else {
+        } else if (action == SET_ROLES) {
             (address[] memory governors_, uint8 threshold_, uint32 delay_, address guardian_, address steward_) =
                 abi.decode(data, (address[], uint8, uint32, address, address));
             _setRoles(governors_, threshold_, delay_, guardian_, steward_);

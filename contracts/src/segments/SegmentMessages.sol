@@ -105,6 +105,50 @@ struct AttestationMessage {
     SegmentSnapshot[] segments;
 }
 
+/// @dev A liquidity route: idle liquidity of one asset may move from (srcEid, srcSegment) to
+/// (dstEid, dstSegment) through a token bucket (`capacity`, refilled at `refillPerSecond`), while
+/// the source segment's utilisation stays at or under `maxUtilBps` after the move. Its id is
+/// `keccak256(abi.encode(srcEid, srcSegment, dstEid, dstSegment, assetId))`.
+struct Route {
+    uint32 srcEid;
+    bytes32 srcSegment;
+    uint32 dstEid;
+    bytes32 dstSegment;
+    bytes32 assetId;
+    uint128 capacity;
+    uint128 refillPerSecond;
+    uint16 maxUtilBps;
+    bool enabled;
+}
+
+/// @dev ROUTE_CONFIG: from the hub router to the routers at both ends of a route; `epoch` per route.
+struct RouteConfigMessage {
+    bytes32 routeId;
+    uint64 epoch;
+    Route route;
+}
+
+/// @dev ROUTE_TRANSFER: the source debited `amount` from its segment; the destination credits its
+/// segment from the destination chain's routing reserve, or refunds. `transferId` is unique.
+struct RouteTransferMessage {
+    bytes32 transferId;
+    bytes32 routeId;
+    uint32 srcEid;
+    bytes32 srcSegment;
+    uint32 dstEid;
+    bytes32 dstSegment;
+    bytes32 assetId;
+    uint256 amount;
+}
+
+/// @dev ROUTE_REFUND: the destination could not credit the transfer; the source re-credits its segment.
+struct RouteRefundMessage {
+    bytes32 transferId;
+    bytes32 routeId;
+    uint256 amount;
+    bytes reason;
+}
+
 library SegmentMessages {
     uint8 internal constant VERSION = 1;
 
@@ -161,5 +205,34 @@ library SegmentMessages {
 
     function decodeAttestation(bytes memory body) internal pure returns (AttestationMessage memory) {
         return abi.decode(body, (AttestationMessage));
+    }
+
+    function encodeRouteConfig(RouteConfigMessage memory m) internal pure returns (bytes memory) {
+        return envelope(ROUTE_CONFIG, abi.encode(m));
+    }
+
+    function encodeRouteTransfer(RouteTransferMessage memory m) internal pure returns (bytes memory) {
+        return envelope(ROUTE_TRANSFER, abi.encode(m));
+    }
+
+    function encodeRouteRefund(RouteRefundMessage memory m) internal pure returns (bytes memory) {
+        return envelope(ROUTE_REFUND, abi.encode(m));
+    }
+
+    function decodeRouteConfig(bytes memory body) internal pure returns (RouteConfigMessage memory) {
+        return abi.decode(body, (RouteConfigMessage));
+    }
+
+    function decodeRouteTransfer(bytes memory body) internal pure returns (RouteTransferMessage memory) {
+        return abi.decode(body, (RouteTransferMessage));
+    }
+
+    function decodeRouteRefund(bytes memory body) internal pure returns (RouteRefundMessage memory) {
+        return abi.decode(body, (RouteRefundMessage));
+    }
+
+    /// @dev The one id of a route, the same on every chain.
+    function routeId(Route memory r) internal pure returns (bytes32) {
+        return keccak256(abi.encode(r.srcEid, r.srcSegment, r.dstEid, r.dstSegment, r.assetId));
     }
 }

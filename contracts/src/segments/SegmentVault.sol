@@ -62,6 +62,11 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
         uint256 borrowIndex;
         uint64 lastAccrual;
         uint32 accounts;
+        /// @dev Liquidity this segment lent to other segments along routes, net of refunds: still
+        /// its suppliers' asset.
+        uint256 routedOut;
+        /// @dev Liquidity other segments lent this one along routes: not its suppliers' asset.
+        uint256 routedIn;
     }
 
     struct Collateral {
@@ -94,6 +99,8 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
     uint32 public immutable hubEid;
     /// @dev Set on the hub only: the controller calls this vault directly.
     address public controller;
+    /// @dev The liquidity router of this chain (see setRouter).
+    address public router;
 
     bytes32[] public segmentIds;
     mapping(bytes32 segment => Config) internal _config;
@@ -134,6 +141,9 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
     event StatusApplied(bytes32 indexed segment, uint64 statusEpoch, SegmentStatus status);
     event Attested(bytes32 guid, uint256 segments);
     event ControllerSet(address controller);
+    event RouterSet(address router);
+    event RoutedOut(bytes32 indexed segment, uint256 amount);
+    event RoutedIn(bytes32 indexed segment, uint256 amount, bool refund);
 
     error NotController(uint32 srcEid, address sender);
     error SegmentNotFound(bytes32 segment);
@@ -157,6 +167,9 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
     error InsufficientShares(bytes32 segment, uint256 held, uint256 requested);
     error TransferShortfall(address token, uint256 received, uint256 expected);
     error NativeFeeOnHub();
+    error NotRouter(address caller);
+    error RouteAssetMismatch(bytes32 segment, bytes32 assetId);
+    error UtilisationTooHigh(bytes32 segment, uint256 utilisationBps, uint256 maxBps);
 
     modifier onlyStatus(bytes32 segment, uint256 allowedMask) {
         SegmentStatus status = _config[segment].status;
@@ -178,6 +191,62 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
     function setController(address _controller) external onlyOwner {
         controller = _controller;
         emit ControllerSet(_controller);
+    }
+
+    /// @notice The liquidity router of this chain (SegmentRouter): the only caller of routeOut/routeIn.
+    function setRouter(address _router) external onlyOwner {
+        router = _router;
+        emit RouterSet(_router);
+    }
+
+    // ---------------------------------------------------------------- routing
+
+    /// @notice Debits `amount` of the segment's idle liquidity for a route and sends it to the
+    /// router. Only idle cash moves (never the insurance fund's), and the segment's utilisation
+    /// after the move must stay at or under `maxUtilBps`. The segment keeps the claim (routedOut).
+    function routeOut(bytes32 segment, bytes32 assetId, uint256 amount, uint16 maxUtilBps)
+        external
+        nonReentrant
+        onlyStatus(segment, ACTIVE | REDUCE_ONLY)
+        returns (address token)
+    {
+        token = _routeAsset(segment, assetId, amount);
+        Ledger storage l = _accrue(segment);
+        uint256 available = _available(l);
+        if (amount > available) revert InsufficientLiquidity(segment, available, amount);
+        uint256 borrowed = _borrowed(l);
+        uint256 remaining = borrowed + available - amount;
+        uint256 utilisation = remaining == 0 ? (borrowed == 0 ? 0 : BPS) : Math.mulDiv(borrowed, BPS, remaining);
+        if (utilisation > maxUtilBps) revert UtilisationTooHigh(segment, utilisation, maxUtilBps);
+        l.cash -= amount;
+        l.routedOut += amount;
+        IERC20(token).safeTransfer(msg.sender, amount);
+        emit RoutedOut(segment, amount);
+    }
+
+    /// @notice Credits `amount`, pulled from the router, to the segment: a routed credit (Active
+    /// segments only, recorded as routedIn) or, with `refund`, the return of this segment's own
+    /// earlier debit (any status: a refund must always land).
+    function routeIn(bytes32 segment, bytes32 assetId, uint256 amount, bool refund)
+        external
+        nonReentrant
+        onlyStatus(segment, refund ? ACTIVE | REDUCE_ONLY | FROZEN | RETIRED : ACTIVE)
+    {
+        address token = _routeAsset(segment, assetId, amount);
+        Ledger storage l = _accrue(segment);
+        _pullExact(token, amount);
+        l.cash += amount;
+        if (refund) l.routedOut -= amount;
+        else l.routedIn += amount;
+        emit RoutedIn(segment, amount, refund);
+    }
+
+    function _routeAsset(bytes32 segment, bytes32 assetId, uint256 amount) internal view returns (address) {
+        if (msg.sender != router || router == address(0)) revert NotRouter(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        LocalAsset storage a = _config[segment].borrowAsset;
+        if (a.assetId != assetId) revert RouteAssetMismatch(segment, assetId);
+        return a.token;
     }
 
     // ---------------------------------------------------------------- lenders
@@ -663,8 +732,9 @@ contract SegmentVault is OApp, ReentrancyGuardTransient {
     }
 
     function _supplierAssets(Ledger storage l) internal view returns (uint256) {
-        uint256 gross = l.cash + _borrowed(l);
-        return gross > l.insurance ? gross - l.insurance : 0;
+        uint256 gross = l.cash + _borrowed(l) + l.routedOut;
+        uint256 owed = l.insurance + l.routedIn;
+        return gross > owed ? gross - owed : 0;
     }
 
     /// @dev Shares to burn for repaying `amount` (capped at the debt); shares round down, so a

@@ -25,6 +25,8 @@ export const DEVNET_ROLES = {
   simulator: 11,
   /** the governance API's executor: queues and executes proposals that reached their signatures */
   governanceExecutor: 12,
+  /** the router role: moves liquidity along allowed routes (the risk oracle's planner, `segctl route send`) */
+  routeOperator: 13,
 } as const;
 
 export type DevnetRole = keyof typeof DEVNET_ROLES;

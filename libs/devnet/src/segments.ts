@@ -3,12 +3,13 @@ import {
   encodeFunctionData,
   parseEther,
   parseUnits,
+  zeroAddress,
   type Abi,
   type Address,
   type PublicClient,
 } from 'viem';
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
-import { DevPriceFeed, DevToken, SegmentController, SegmentRiskRules, SegmentVault } from '#app/contracts';
+import { DevPriceFeed, DevToken, SegmentController, SegmentRiskRules, SegmentRouter, SegmentVault } from '#app/contracts';
 import {
   addressToBytes32,
   encodeActionData,
@@ -90,6 +91,9 @@ export const DEVNET_SEGMENTS: readonly DevnetSegment[] = [
 /** What the liquidation keeper holds on every chain to repay debts with (all demo segments lend USDC). */
 export const DEVNET_KEEPER_FUNDS = { symbol: 'USDC', amount: parseUnits('10000000', 6) } as const;
 
+/** What the deployer (the devnet's liquidity provider) puts in each chain's USDC routing reserve. */
+export const DEVNET_ROUTING_RESERVE = { symbol: 'USDC', amount: parseUnits('1000000', 6) } as const;
+
 export const DEVNET_RATES = { baseBps: 0, slope1Bps: 400, kinkBps: 8_000, slope2Bps: 7_500 } as const;
 
 export const DEVNET_STEWARD_BOUNDS: StewardBounds = {
@@ -123,6 +127,7 @@ const contractKey = {
   vault: 'segmentVault',
   controller: 'segmentController',
   rules: 'segmentRiskRules',
+  router: 'segmentRouter',
 } as const;
 
 export interface SegmentStackOptions {
@@ -149,7 +154,14 @@ export async function deploySegmentStack(devnet: Devnet, options: SegmentStackOp
     plans.push(plan);
     await runPlan(plan, chain, options, log);
   }
-  // 2. governance on the hub
+  // 2. the routers peer with each other (all of them exist now)
+  for (const chain of devnet.manifest.chains) {
+    if (options.dryRun && !chain.contracts[contractKey.router]) continue;
+    const plan = await planRouterPeers(devnet.manifest, chain);
+    plans.push(plan);
+    await runPlan(plan, chain, options, log);
+  }
+  // 3. governance on the hub
   const timelock = options.timelockSeconds ?? DEVNET_TIMELOCK_SECONDS;
   if (
     options.dryRun &&
@@ -251,6 +263,67 @@ async function planContracts(devnet: Devnet, chain: ManifestChain, hub: Manifest
     chain.contracts[contractKey.vault] = address;
     if (isHub) planController(b, chain, address, devnet.manifest);
     else planPeer(b, address, hub);
+  }
+  if (!(await hasCode(client, planned(contractKey.router)))) {
+    planRouter(b, chain, hub, devnet.manifest);
+  }
+  return b.build(chain.name);
+}
+
+/**
+ * The chain's SegmentRouter: the vault's router, the route operator's role, fees for configs and
+ * refunds, and the USDC routing reserve (the deployer is the devnet's liquidity provider).
+ */
+function planRouter(b: PlanBuilder, chain: ManifestChain, hub: ManifestChain, manifest: DevnetManifest): void {
+  const a = manifest.accounts;
+  const vault = chain.contracts[contractKey.vault]; // planned above
+  const controller = chain === hub ? hub.contracts[contractKey.controller] : zeroAddress;
+  const router = b.deploy(
+    contractKey.router,
+    'SegmentRouter',
+    encodeDeployData({ ...SegmentRouter, args: [chain.layerZero.endpoint, a.deployer, vault, hub.eid, controller] }),
+  );
+  chain.contracts[contractKey.router] = router;
+  const call = (label: string, functionName: string, args: readonly unknown[]) =>
+    b.call(label, router, encodeFunctionData({ abi: SegmentRouter.abi as Abi, functionName, args }));
+  b.call(
+    'SegmentVault.setRouter',
+    vault,
+    encodeFunctionData({ abi: SegmentVault.abi, functionName: 'setRouter', args: [router] }),
+  );
+  call('SegmentRouter.setOperator(routeOperator)', 'setOperator', [a.routeOperator, true]);
+  call('SegmentRouter.setLiquidityProvider(deployer)', 'setLiquidityProvider', [a.deployer, true]);
+  b.call('fund SegmentRouter (config and refund fees)', router, '0x', parseEther('100'));
+  b.call('fund the route operator (gas and route fees)', a.routeOperator, '0x', parseEther('100'));
+  const token = chain.contracts[contractKey.token(DEVNET_ROUTING_RESERVE.symbol)];
+  const amount = DEVNET_ROUTING_RESERVE.amount;
+  const erc20 = (label: string, functionName: string, args: readonly unknown[]) =>
+    b.call(label, token, encodeFunctionData({ abi: DevToken.abi as Abi, functionName, args }));
+  erc20(`DevToken ${DEVNET_ROUTING_RESERVE.symbol}.mint(deployer)`, 'mint', [a.deployer, amount]);
+  erc20(`DevToken ${DEVNET_ROUTING_RESERVE.symbol}.approve(router)`, 'approve', [router, amount]);
+  call(`SegmentRouter.fundReserve(${DEVNET_ROUTING_RESERVE.symbol})`, 'fundReserve', [token, amount]);
+}
+
+/** Every router peers with every other chain's router; pairs already peered are skipped. */
+async function planRouterPeers(manifest: DevnetManifest, chain: ManifestChain): Promise<ChainPlan> {
+  const client = createChainPublicClient(chainConfigOf(chain));
+  const deployer = manifest.accounts.deployer;
+  const b = new PlanBuilder(deployer, await client.getTransactionCount({ address: deployer, blockTag: 'pending' }));
+  const router = chain.contracts[contractKey.router]; // deployed in step 1
+  for (const other of manifest.chains.filter((c) => c !== chain)) {
+    const peer = addressToBytes32(other.contracts[contractKey.router]);
+    const current = await client.readContract({
+      address: router,
+      abi: SegmentRouter.abi,
+      functionName: 'peers',
+      args: [other.eid],
+    });
+    if (current.toLowerCase() === peer.toLowerCase()) continue;
+    b.call(
+      `SegmentRouter.setPeer(${other.eid}, router)`,
+      router,
+      encodeFunctionData({ abi: SegmentRouter.abi, functionName: 'setPeer', args: [other.eid, peer] }),
+    );
   }
   return b.build(chain.name);
 }
@@ -403,6 +476,7 @@ export function segmentContracts(chain: ManifestChain) {
     vault: get(contractKey.vault),
     token: (symbol: string) => get(contractKey.token(symbol)),
     feed: (symbol: string) => get(contractKey.feed(symbol)),
+    router: get(contractKey.router),
     controller: chain.role === 'hub' ? get(contractKey.controller) : undefined,
     rules: chain.role === 'hub' ? get(contractKey.rules) : undefined,
   };

@@ -16,6 +16,7 @@ export { ReceiveUln302View } from './ReceiveUln302View.js';
 export { SegmentController } from './SegmentController.js';
 export { SegmentMessages } from './SegmentMessages.js';
 export { SegmentRiskRules } from './SegmentRiskRules.js';
+export { SegmentRouter } from './SegmentRouter.js';
 export { SegmentVault } from './SegmentVault.js';
 export { SendUln302 } from './SendUln302.js';
 export { SmokeOApp } from './SmokeOApp.js';

@@ -1,5 +1,14 @@
 import type { AbiParameter, AbiParameterToPrimitiveType } from 'viem';
-import type { AttestationMessage, BoundaryMessage, RiskParamsMessage, StatusMessage } from './types.js';
+import { ROUTE } from '../governance/actions.js';
+import type {
+  AttestationMessage,
+  BoundaryMessage,
+  RiskParamsMessage,
+  RouteConfigMessage,
+  RouteRefundMessage,
+  RouteTransferMessage,
+  StatusMessage,
+} from './types.js';
 
 // The structs of SegmentMessages.sol, field for field and in order. Declared here rather than read
 // from the compiled CodecHarness (a test fixture) so production code does not depend on it;
@@ -97,6 +106,38 @@ export const ATTESTATION_MESSAGE = {
   ],
 } as const satisfies AbiParameter;
 
+export const ROUTE_CONFIG_MESSAGE = {
+  type: 'tuple',
+  name: 'message',
+  components: [{ type: 'bytes32', name: 'routeId' }, { type: 'uint64', name: 'epoch' }, ROUTE],
+} as const satisfies AbiParameter;
+
+export const ROUTE_TRANSFER_MESSAGE = {
+  type: 'tuple',
+  name: 'message',
+  components: [
+    { type: 'bytes32', name: 'transferId' },
+    { type: 'bytes32', name: 'routeId' },
+    { type: 'uint32', name: 'srcEid' },
+    { type: 'bytes32', name: 'srcSegment' },
+    { type: 'uint32', name: 'dstEid' },
+    { type: 'bytes32', name: 'dstSegment' },
+    { type: 'bytes32', name: 'assetId' },
+    { type: 'uint256', name: 'amount' },
+  ],
+} as const satisfies AbiParameter;
+
+export const ROUTE_REFUND_MESSAGE = {
+  type: 'tuple',
+  name: 'message',
+  components: [
+    { type: 'bytes32', name: 'transferId' },
+    { type: 'bytes32', name: 'routeId' },
+    { type: 'uint256', name: 'amount' },
+    { type: 'bytes', name: 'reason' },
+  ],
+} as const satisfies AbiParameter;
+
 // Compile-time proof that the message types are exactly what viem reads and writes for these ABIs.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Primitive<P extends AbiParameter> = AbiParameterToPrimitiveType<P>;
@@ -105,5 +146,8 @@ const typesMatchAbi: [
   Same<BoundaryMessage, Primitive<typeof BOUNDARY_MESSAGE>>,
   Same<Omit<StatusMessage, 'status'> & { status: number }, Primitive<typeof STATUS_MESSAGE>>,
   Same<AttestationMessage, Primitive<typeof ATTESTATION_MESSAGE>>,
-] = [true, true, true, true];
+  Same<RouteConfigMessage, Primitive<typeof ROUTE_CONFIG_MESSAGE>>,
+  Same<RouteTransferMessage, Primitive<typeof ROUTE_TRANSFER_MESSAGE>>,
+  Same<RouteRefundMessage, Primitive<typeof ROUTE_REFUND_MESSAGE>>,
+] = [true, true, true, true, true, true, true];
 void typesMatchAbi;

@@ -5,6 +5,9 @@ import {
   type AttestationMessage,
   type BoundaryMessage,
   type RiskParamsMessage,
+  type RouteConfigMessage,
+  type RouteRefundMessage,
+  type RouteTransferMessage,
   type StatusMessage,
 } from './types.js';
 
@@ -70,4 +73,38 @@ export const attestationMessageArb: fc.Arbitrary<AttestationMessage> = fc.record
     }),
     { maxLength: 4 },
   ),
+});
+
+export const routeConfigMessageArb: fc.Arbitrary<RouteConfigMessage> = fc.record({
+  routeId: bytes32,
+  epoch: uint(64),
+  route: fc.record({
+    srcEid: small(32),
+    srcSegment: bytes32,
+    dstEid: small(32),
+    dstSegment: bytes32,
+    assetId: bytes32,
+    capacity: uint(128),
+    refillPerSecond: uint(128),
+    maxUtilBps: small(16),
+    enabled: fc.boolean(),
+  }),
+});
+
+export const routeTransferMessageArb: fc.Arbitrary<RouteTransferMessage> = fc.record({
+  transferId: bytes32,
+  routeId: bytes32,
+  srcEid: small(32),
+  srcSegment: bytes32,
+  dstEid: small(32),
+  dstSegment: bytes32,
+  assetId: bytes32,
+  amount: uint(256),
+});
+
+export const routeRefundMessageArb: fc.Arbitrary<RouteRefundMessage> = fc.record({
+  transferId: bytes32,
+  routeId: bytes32,
+  amount: uint(256),
+  reason: fc.uint8Array({ maxLength: 100 }).map((b): Hex => toHex(b)),
 });

@@ -5,6 +5,7 @@ import {
   ContractFunctionRevertedError,
   encodeAbiParameters,
   encodeDeployData,
+  type Abi,
   type Address,
   type Hex,
   type PublicClient,
@@ -12,13 +13,28 @@ import {
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
 import { CodecHarness, describeRevertData } from '#app/contracts';
 import { devnetAccount, startAnvil, type AnvilInstance } from '#app/devnet';
-import { attestationMessageArb, boundaryMessageArb, riskParamsMessageArb, statusMessageArb } from './arbitraries.js';
+import { routeIdOf } from '../governance/actions.js';
+import {
+  attestationMessageArb,
+  boundaryMessageArb,
+  riskParamsMessageArb,
+  routeConfigMessageArb,
+  routeRefundMessageArb,
+  routeTransferMessageArb,
+  statusMessageArb,
+} from './arbitraries.js';
 import {
   decodeAttestation,
   decodeBoundary,
   decodeRiskParams,
   decodeStatus,
+  decodeRouteConfig,
+  decodeRouteRefund,
+  decodeRouteTransfer,
   encodeAttestation,
+  encodeRouteConfig,
+  encodeRouteRefund,
+  encodeRouteTransfer,
   encodeBoundary,
   encodeRiskParams,
   encodeStatus,
@@ -103,6 +119,35 @@ describe('Codec.contracts', () => {
       contractDecode: (h) => client.readContract({ address, abi, functionName: 'decodeStatus', args: [h] }),
     });
     expect(checked).toBe(SAMPLES);
+  });
+  it('agrees on ROUTE_CONFIG, ROUTE_TRANSFER and ROUTE_REFUND, both ways', async () => {
+    const read = (functionName: string, args: readonly unknown[]) =>
+      client.readContract({ address, abi: CodecHarness.abi as Abi, functionName, args });
+    const checked = [
+      await bothWays(routeConfigMessageArb, {
+        encode: encodeRouteConfig,
+        decode: decodeRouteConfig,
+        contractEncode: (m) => read('encodeRouteConfig', [m]) as Promise<Hex>,
+        contractDecode: (h) => read('decodeRouteConfig', [h]),
+      }),
+      await bothWays(routeTransferMessageArb, {
+        encode: encodeRouteTransfer,
+        decode: decodeRouteTransfer,
+        contractEncode: (m) => read('encodeRouteTransfer', [m]) as Promise<Hex>,
+        contractDecode: (h) => read('decodeRouteTransfer', [h]),
+      }),
+      await bothWays(routeRefundMessageArb, {
+        encode: encodeRouteRefund,
+        decode: decodeRouteRefund,
+        contractEncode: (m) => read('encodeRouteRefund', [m]) as Promise<Hex>,
+        contractDecode: (h) => read('decodeRouteRefund', [h]),
+      }),
+    ];
+    expect(checked).toEqual([SAMPLES, SAMPLES, SAMPLES]);
+    // a route's id is the same on chain and here
+    for (const { route } of fc.sample(routeConfigMessageArb, { numRuns: 5, seed: SEED })) {
+      expect(await read('routeId', [route])).toBe(routeIdOf(route));
+    }
   });
   it('agrees on ATTESTATION, both ways', async () => {
     const checked = await bothWays(attestationMessageArb, {

@@ -1,5 +1,14 @@
 import { BaseError, decodeAbiParameters, encodeAbiParameters, type Hex } from 'viem';
-import { ATTESTATION_MESSAGE, BOUNDARY_MESSAGE, ENVELOPE, RISK_PARAMS_MESSAGE, STATUS_MESSAGE } from './abi.js';
+import {
+  ATTESTATION_MESSAGE,
+  BOUNDARY_MESSAGE,
+  ENVELOPE,
+  RISK_PARAMS_MESSAGE,
+  ROUTE_CONFIG_MESSAGE,
+  ROUTE_REFUND_MESSAGE,
+  ROUTE_TRANSFER_MESSAGE,
+  STATUS_MESSAGE,
+} from './abi.js';
 import { MessageCodecError, type MessageCodecErrorCode } from './errors.js';
 import {
   isSegmentStatus,
@@ -10,6 +19,9 @@ import {
   type DecodedMessage,
   type MessageKindName,
   type RiskParamsMessage,
+  type RouteConfigMessage,
+  type RouteRefundMessage,
+  type RouteTransferMessage,
   type StatusMessage,
 } from './types.js';
 
@@ -53,6 +65,24 @@ const attestation: BodyCodec<AttestationMessage> = {
   decode: (body) => decodeAbiParameters([ATTESTATION_MESSAGE], body)[0],
 };
 
+const routeConfig: BodyCodec<RouteConfigMessage> = {
+  name: 'ROUTE_CONFIG',
+  encode: (m) => encodeAbiParameters([ROUTE_CONFIG_MESSAGE], [m]),
+  decode: (body) => decodeAbiParameters([ROUTE_CONFIG_MESSAGE], body)[0],
+};
+
+const routeTransfer: BodyCodec<RouteTransferMessage> = {
+  name: 'ROUTE_TRANSFER',
+  encode: (m) => encodeAbiParameters([ROUTE_TRANSFER_MESSAGE], [m]),
+  decode: (body) => decodeAbiParameters([ROUTE_TRANSFER_MESSAGE], body)[0],
+};
+
+const routeRefund: BodyCodec<RouteRefundMessage> = {
+  name: 'ROUTE_REFUND',
+  encode: (m) => encodeAbiParameters([ROUTE_REFUND_MESSAGE], [m]),
+  decode: (body) => decodeAbiParameters([ROUTE_REFUND_MESSAGE], body)[0],
+};
+
 /** Callers handle one error type: viem's errors become codec errors that keep them as `cause`. */
 function guard<T>(code: MessageCodecErrorCode, context: string, fn: () => T): T {
   try {
@@ -87,6 +117,9 @@ export const encodeRiskParams = (m: RiskParamsMessage): Hex => write(riskParams,
 export const encodeBoundary = (m: BoundaryMessage): Hex => write(boundary, m);
 export const encodeStatus = (m: StatusMessage): Hex => write(status, m);
 export const encodeAttestation = (m: AttestationMessage): Hex => write(attestation, m);
+export const encodeRouteConfig = (m: RouteConfigMessage): Hex => write(routeConfig, m);
+export const encodeRouteTransfer = (m: RouteTransferMessage): Hex => write(routeTransfer, m);
+export const encodeRouteRefund = (m: RouteRefundMessage): Hex => write(routeRefund, m);
 
 /** Splits the envelope. Refuses any version but ours, as SegmentMessages.open does, before reading on. */
 export function openMessage(message: Hex): { kind: number; body: Hex } {
@@ -112,8 +145,11 @@ export const decodeRiskParams = (m: Hex): RiskParamsMessage => read(riskParams, 
 export const decodeBoundary = (m: Hex): BoundaryMessage => read(boundary, bodyOf(m, 'BOUNDARY'));
 export const decodeStatus = (m: Hex): StatusMessage => read(status, bodyOf(m, 'SEGMENT_STATUS'));
 export const decodeAttestation = (m: Hex): AttestationMessage => read(attestation, bodyOf(m, 'ATTESTATION'));
+export const decodeRouteConfig = (m: Hex): RouteConfigMessage => read(routeConfig, bodyOf(m, 'ROUTE_CONFIG'));
+export const decodeRouteTransfer = (m: Hex): RouteTransferMessage => read(routeTransfer, bodyOf(m, 'ROUTE_TRANSFER'));
+export const decodeRouteRefund = (m: Hex): RouteRefundMessage => read(routeRefund, bodyOf(m, 'ROUTE_REFUND'));
 
-/** Any segment message, by kind. The routing kinds have no body type yet, so they are refused, not guessed. */
+/** Any segment message, by kind. GLOBAL_CAP has no body type, so it is refused, not guessed. */
 export function decodeMessage(message: Hex): DecodedMessage {
   const { kind, body } = openMessage(message);
   switch (kind) {
@@ -125,6 +161,12 @@ export function decodeMessage(message: Hex): DecodedMessage {
       return { kind: 'SEGMENT_STATUS', message: read(status, body) };
     case MessageKind.ATTESTATION:
       return { kind: 'ATTESTATION', message: read(attestation, body) };
+    case MessageKind.ROUTE_CONFIG:
+      return { kind: 'ROUTE_CONFIG', message: read(routeConfig, body) };
+    case MessageKind.ROUTE_TRANSFER:
+      return { kind: 'ROUTE_TRANSFER', message: read(routeTransfer, body) };
+    case MessageKind.ROUTE_REFUND:
+      return { kind: 'ROUTE_REFUND', message: read(routeRefund, body) };
     default:
       throw new MessageCodecError('UNEXPECTED_KIND', `kind ${kind} has no body type`);
   }

@@ -8,6 +8,12 @@ export {
   encodeBoundary,
   encodeRiskParams,
   encodeStatus,
+  encodeRouteConfig,
+  encodeRouteTransfer,
+  encodeRouteRefund,
+  decodeRouteConfig,
+  decodeRouteTransfer,
+  decodeRouteRefund,
   openMessage,
 } from './codec.js';
 export { MessageCodecError, type MessageCodecErrorCode } from './errors.js';
@@ -22,6 +28,9 @@ export {
   type LocalAsset,
   type MessageKindName,
   type RiskParamsMessage,
+  type RouteConfigMessage,
+  type RouteRefundMessage,
+  type RouteTransferMessage,
   type SegmentSnapshot,
   type StatusMessage,
 } from './types.js';

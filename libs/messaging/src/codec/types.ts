@@ -1,10 +1,10 @@
 import type { Address, Hex } from 'viem';
-import type { RiskParams } from '../governance/actions.js';
+import type { RiskParams, Route } from '../governance/actions.js';
 
 /** Every cross-chain segment message is `abi.encode(uint8 version, uint8 kind, bytes body)`. */
 export const MESSAGE_VERSION = 1;
 
-/** SegmentMessages.sol's kinds; the routing kinds (4, 6, 7, 8) have no body type yet. */
+/** SegmentMessages.sol's kinds; GLOBAL_CAP (8) is reserved and has no body type. */
 export const MessageKind = {
   RISK_PARAMS: 1,
   BOUNDARY: 2,
@@ -77,8 +77,38 @@ export interface AttestationMessage {
   segments: readonly SegmentSnapshot[];
 }
 
+/** ROUTE_CONFIG: from the hub router to the routers at both ends of a route. */
+export interface RouteConfigMessage {
+  routeId: Hex;
+  epoch: bigint;
+  route: Route;
+}
+
+/** ROUTE_TRANSFER: the source debited `amount`; the destination credits from its reserve or refunds. */
+export interface RouteTransferMessage {
+  transferId: Hex;
+  routeId: Hex;
+  srcEid: number;
+  srcSegment: Hex;
+  dstEid: number;
+  dstSegment: Hex;
+  assetId: Hex;
+  amount: bigint;
+}
+
+/** ROUTE_REFUND: the destination refused (`reason` is the revert data); the source re-credits. */
+export interface RouteRefundMessage {
+  transferId: Hex;
+  routeId: Hex;
+  amount: bigint;
+  reason: Hex;
+}
+
 export type DecodedMessage =
   | { kind: 'RISK_PARAMS'; message: RiskParamsMessage }
   | { kind: 'BOUNDARY'; message: BoundaryMessage }
   | { kind: 'SEGMENT_STATUS'; message: StatusMessage }
-  | { kind: 'ATTESTATION'; message: AttestationMessage };
+  | { kind: 'ATTESTATION'; message: AttestationMessage }
+  | { kind: 'ROUTE_CONFIG'; message: RouteConfigMessage }
+  | { kind: 'ROUTE_TRANSFER'; message: RouteTransferMessage }
+  | { kind: 'ROUTE_REFUND'; message: RouteRefundMessage };

@@ -23,6 +23,8 @@ export const ProposalAction = {
   RegisterChain: 7,
   RegisterAsset: 8,
   SetRoles: 9,
+  /** Executed on the controller, applied by the hub's SegmentRouter (`applyRoute`). */
+  RouteConfig: 10,
 } as const;
 export type ProposalAction = (typeof ProposalAction)[keyof typeof ProposalAction];
 
@@ -102,6 +104,7 @@ export type ActionInput =
       feed: Address;
       maxStaleness: number;
     }
+  | { action: typeof ProposalAction.RouteConfig; route: Route }
   | {
       action: typeof ProposalAction.SetRoles;
       governors: readonly Address[];
@@ -166,7 +169,48 @@ export function encodeActionData(input: ActionInput): Hex {
         ],
         [input.governors, input.threshold, input.delay, input.guardian, input.steward],
       );
+    case ProposalAction.RouteConfig:
+      return encodeAbiParameters([ROUTE], [input.route]);
   }
+}
+
+/** A liquidity route (SegmentMessages.sol `Route`): its id is `routeIdOf`, the same on every chain. */
+export interface Route {
+  srcEid: number;
+  srcSegment: Hex;
+  dstEid: number;
+  dstSegment: Hex;
+  assetId: Hex;
+  capacity: bigint;
+  refillPerSecond: bigint;
+  maxUtilBps: number;
+  enabled: boolean;
+}
+
+export const ROUTE = {
+  type: 'tuple',
+  name: 'route',
+  components: [
+    { type: 'uint32', name: 'srcEid' },
+    { type: 'bytes32', name: 'srcSegment' },
+    { type: 'uint32', name: 'dstEid' },
+    { type: 'bytes32', name: 'dstSegment' },
+    { type: 'bytes32', name: 'assetId' },
+    { type: 'uint128', name: 'capacity' },
+    { type: 'uint128', name: 'refillPerSecond' },
+    { type: 'uint16', name: 'maxUtilBps' },
+    { type: 'bool', name: 'enabled' },
+  ],
+} as const satisfies AbiParameter;
+
+/** `keccak256(abi.encode(srcEid, srcSegment, dstEid, dstSegment, assetId))`, as SegmentMessages.routeId. */
+export function routeIdOf(r: Pick<Route, 'srcEid' | 'srcSegment' | 'dstEid' | 'dstSegment' | 'assetId'>): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [t('uint32', 'srcEid'), t('bytes32', 'srcSegment'), t('uint32', 'dstEid'), t('bytes32', 'dstSegment'), t('bytes32', 'assetId')],
+      [r.srcEid, r.srcSegment, r.dstEid, r.dstSegment, r.assetId],
+    ),
+  );
 }
 
 export interface Proposal {
