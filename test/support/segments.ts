@@ -17,7 +17,7 @@ import {
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { createChainWalletClient } from '#app/chains';
-import { allErrorsAbi, DevPriceFeed, DevToken, SegmentController, SegmentVault } from '#app/contracts';
+import { allErrorsAbi, DevPriceFeed, DevToken, SegmentController, SegmentRouter, SegmentVault } from '#app/contracts';
 import {
   deploySegmentStack,
   DEVNET_MNEMONIC,
@@ -30,7 +30,15 @@ import {
   type DevnetRole,
   type RelayedPacket,
 } from '#app/devnet';
-import { encodeActionData, signProposal, toBytes32Name, type ActionInput } from '#app/messaging';
+import {
+  encodeActionData,
+  ProposalAction,
+  routeIdOf,
+  signProposal,
+  toBytes32Name,
+  type ActionInput,
+  type Route,
+} from '#app/messaging';
 
 export const seg = (name: string): Hex => toBytes32Name(name);
 export const asset = (symbol: string): Hex => toBytes32Name(symbol);
@@ -55,6 +63,8 @@ export class SegmentWorld {
   readonly hubEid: number;
   readonly eids: number[];
   private funded = new Set<string>();
+  /** The deadline of the last proposal `govern` ran (applyRoute names the proposal by it). */
+  private lastDeadline = 0n;
 
   private constructor(
     readonly devnet: Devnet,
@@ -100,6 +110,40 @@ export class SegmentWorld {
 
   vault(eid = this.hubEid): Address {
     return segmentContracts(this.chain(eid)).vault;
+  }
+
+  router(eid = this.hubEid): Address {
+    return segmentContracts(this.chain(eid)).router;
+  }
+
+  routerCall(
+    eid: number,
+    account: LocalAccount,
+    functionName: string,
+    args: readonly unknown[],
+    value?: bigint,
+  ): Promise<TransactionReceipt> {
+    return this.send(eid, account, this.router(eid), SegmentRouter.abi, functionName, args, value);
+  }
+
+  readRouter<T>(eid: number, functionName: string, args: readonly unknown[] = []): Promise<T> {
+    return this.read<T>(eid, this.router(eid), SegmentRouter.abi, functionName, args);
+  }
+
+  /**
+   * Governance allows (or changes) a route: the proposal runs through the controller, then the
+   * hub router applies it and sends it to the routers at both ends (relay them to deliver).
+   */
+  async allowRoute(route: Route): Promise<{ routeId: Hex; applyArgs: readonly [Hex, bigint, bigint] }> {
+    const nonce = BigInt(toHex(crypto.getRandomValues(new Uint8Array(16))));
+    await this.govern({ action: ProposalAction.RouteConfig, route }, nonce);
+    const applyArgs = [
+      encodeActionData({ action: ProposalAction.RouteConfig, route }),
+      nonce,
+      this.lastDeadline,
+    ] as const;
+    await this.routerCall(this.hubEid, devnetAccount('deployer'), 'applyRoute', applyArgs);
+    return { routeId: routeIdOf(route), applyArgs };
   }
 
   get controller(): Address {
@@ -225,6 +269,7 @@ export class SegmentWorld {
   async govern(input: ActionInput, nonce?: bigint): Promise<TransactionReceipt> {
     const client = this.client(this.hubEid);
     const deadline = (await client.getBlock()).timestamp + 86_400n;
+    this.lastDeadline = deadline;
     const proposal = {
       action: input.action,
       data: encodeActionData(input),

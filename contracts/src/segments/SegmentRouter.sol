@@ -35,7 +35,7 @@ contract SegmentRouter is OApp, ReentrancyGuardTransient {
     uint8 public constant ROUTE_CONFIG_ACTION = 10;
     /// @dev SegmentController.ProposalState.Executed.
     uint8 internal constant EXECUTED = 2;
-    uint128 public constant CONFIG_GAS = 200_000;
+    uint128 public constant CONFIG_GAS = 400_000;
     /// @dev Covers the credit and, when it fails, sending the refund back.
     uint128 public constant TRANSFER_GAS = 500_000;
     uint128 public constant REFUND_GAS = 250_000;

@@ -9,7 +9,14 @@ import {
   type PublicClient,
 } from 'viem';
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
-import { DevPriceFeed, DevToken, SegmentController, SegmentRiskRules, SegmentRouter, SegmentVault } from '#app/contracts';
+import {
+  DevPriceFeed,
+  DevToken,
+  SegmentController,
+  SegmentRiskRules,
+  SegmentRouter,
+  SegmentVault,
+} from '#app/contracts';
 import {
   addressToBytes32,
   encodeActionData,

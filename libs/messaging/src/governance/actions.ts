@@ -207,7 +207,13 @@ export const ROUTE = {
 export function routeIdOf(r: Pick<Route, 'srcEid' | 'srcSegment' | 'dstEid' | 'dstSegment' | 'assetId'>): Hex {
   return keccak256(
     encodeAbiParameters(
-      [t('uint32', 'srcEid'), t('bytes32', 'srcSegment'), t('uint32', 'dstEid'), t('bytes32', 'dstSegment'), t('bytes32', 'assetId')],
+      [
+        t('uint32', 'srcEid'),
+        t('bytes32', 'srcSegment'),
+        t('uint32', 'dstEid'),
+        t('bytes32', 'dstSegment'),
+        t('bytes32', 'assetId'),
+      ],
       [r.srcEid, r.srcSegment, r.dstEid, r.dstSegment, r.assetId],
     ),
   );
