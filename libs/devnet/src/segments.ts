@@ -291,8 +291,9 @@ function planRouter(b: PlanBuilder, chain: ManifestChain, hub: ManifestChain, ma
     encodeDeployData({ ...SegmentRouter, args: [chain.layerZero.endpoint, a.deployer, vault, hub.eid, controller] }),
   );
   chain.contracts[contractKey.router] = router;
+  const routerAbi: Abi = SegmentRouter.abi;
   const call = (label: string, functionName: string, args: readonly unknown[]) =>
-    b.call(label, router, encodeFunctionData({ abi: SegmentRouter.abi as Abi, functionName, args }));
+    b.call(label, router, encodeFunctionData({ abi: routerAbi, functionName, args }));
   b.call(
     'SegmentVault.setRouter',
     vault,
@@ -304,8 +305,9 @@ function planRouter(b: PlanBuilder, chain: ManifestChain, hub: ManifestChain, ma
   b.call('fund the route operator (gas and route fees)', a.routeOperator, '0x', parseEther('100'));
   const token = chain.contracts[contractKey.token(DEVNET_ROUTING_RESERVE.symbol)];
   const amount = DEVNET_ROUTING_RESERVE.amount;
+  const tokenAbi: Abi = DevToken.abi;
   const erc20 = (label: string, functionName: string, args: readonly unknown[]) =>
-    b.call(label, token, encodeFunctionData({ abi: DevToken.abi as Abi, functionName, args }));
+    b.call(label, token, encodeFunctionData({ abi: tokenAbi, functionName, args }));
   erc20(`DevToken ${DEVNET_ROUTING_RESERVE.symbol}.mint(deployer)`, 'mint', [a.deployer, amount]);
   erc20(`DevToken ${DEVNET_ROUTING_RESERVE.symbol}.approve(router)`, 'approve', [router, amount]);
   call(`SegmentRouter.fundReserve(${DEVNET_ROUTING_RESERVE.symbol})`, 'fundReserve', [token, amount]);

@@ -121,8 +121,9 @@ describe('Codec.contracts', () => {
     expect(checked).toBe(SAMPLES);
   });
   it('agrees on ROUTE_CONFIG, ROUTE_TRANSFER and ROUTE_REFUND, both ways', async () => {
+    const harnessAbi: Abi = CodecHarness.abi;
     const read = (functionName: string, args: readonly unknown[]) =>
-      client.readContract({ address, abi: CodecHarness.abi as Abi, functionName, args });
+      client.readContract({ address, abi: harnessAbi, functionName, args });
     const checked = [
       await bothWays(routeConfigMessageArb, {
         encode: encodeRouteConfig,
