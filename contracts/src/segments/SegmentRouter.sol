@@ -90,6 +90,7 @@ contract SegmentRouter is OApp, ReentrancyGuardTransient {
     mapping(bytes32 assetId => Totals) public totals;
     /// @dev Every transfer this chain sent (source side) or received (destination side).
     mapping(bytes32 transferId => Transfer) internal _transfers;
+    /// @dev The ids of `_transfers`, sent and received, in the order this chain first saw them.
     bytes32[] public transferIds;
     uint256 public transferNonce;
 
@@ -298,6 +299,7 @@ contract SegmentRouter is OApp, ReentrancyGuardTransient {
         }
         bytes32 routeId = keccak256(abi.encode(m.srcEid, m.srcSegment, m.dstEid, m.dstSegment, m.assetId));
         if (routeId != m.routeId) revert InvalidRoute(m.routeId);
+        transferIds.push(m.transferId);
         bytes memory reason = _credit(m);
         if (reason.length == 0) {
             _transfers[m.transferId] = Transfer(m.routeId, m.amount, TransferState.Credited);
