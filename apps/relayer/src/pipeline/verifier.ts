@@ -82,8 +82,9 @@ export class Verifier {
       return { verified, failed };
     }
     // DVN.execute reports a bad signature set or a reverted verify by event; an item it skips
-    // silently (expired, wrong vid) cannot happen with a fresh expiration and the chain's own vid,
-    // and if it did, the commit fails and the retry re-checks the receive library first.
+    // silently (expired, wrong vid) cannot happen with an expiration counted from the chain's own
+    // clock and the chain's own vid, and if it did, the commit fails and the retry re-checks the
+    // receive library first.
     verified += await this.moveVerified(
       pending.filter((_, i) => !skipped.has(i)),
       'verified by our DVN',
@@ -122,7 +123,10 @@ export class Verifier {
       vid = await chain.client.readContract({ address: chain.workers.dvn, abi: DVN.abi, functionName: 'vid' });
       this.vids.set(chain.eid, vid);
     }
-    const expiration = BigInt(Math.floor(Date.now() / 1000)) + this.options.instructionTtlSeconds;
+    // the DVN compares the expiration with the destination's block time, which need not be ours
+    // (a chain's clock can run ahead): count from the chain's latest block
+    const { timestamp } = await chain.client.getBlock({ blockTag: 'latest' });
+    const expiration = timestamp + this.options.instructionTtlSeconds;
     return Promise.all(
       packets.map((p) =>
         signVerify(
