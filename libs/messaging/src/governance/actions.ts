@@ -3,6 +3,7 @@ import {
   encodeAbiParameters,
   getAbiItem,
   keccak256,
+  hexToString,
   stringToHex,
   toHex,
   type AbiParameter,
@@ -64,6 +65,16 @@ export interface StewardBounds {
 export function toBytes32Name(name: string): Hex {
   if (new TextEncoder().encode(name).length > 32) throw new RangeError(`"${name}" is longer than 32 bytes`);
   return stringToHex(name, { size: 32 });
+}
+
+/** A bytes32 short name back to its text (`weth`), or the hex itself when it is not printable text. */
+export function fromBytes32Name(id: Hex): string {
+  try {
+    const text = hexToString(id, { size: 32 }).replace(/\0+$/, '');
+    return /^[\x20-\x7e]+$/.test(text) ? text : id;
+  } catch {
+    return id;
+  }
 }
 
 // The struct layouts come from the compiled controller's ABI, so they cannot drift from Solidity.

@@ -53,59 +53,92 @@ export interface RouterSnapshot {
   totals: Map<Hex, RouteTotals>;
 }
 
-const at = (router: Address) => ({ address: router, abi: SegmentRouter.abi }) as const;
+const at = (router: Address, blockNumber?: bigint) =>
+  ({ address: router, abi: SegmentRouter.abi, blockNumber }) as const;
 
 /** Every route this router has applied, in the order it first heard of them. */
-export async function readRoutes(client: PublicClient, router: Address): Promise<RouteState[]> {
-  const count = await client.readContract({ ...at(router), functionName: 'routeCount' });
+export async function readRoutes(client: PublicClient, router: Address, blockNumber?: bigint): Promise<RouteState[]> {
+  const count = await client.readContract({ ...at(router, blockNumber), functionName: 'routeCount' });
   const ids = await Promise.all(
     Array.from({ length: Number(count) }, (_, i) =>
-      client.readContract({ ...at(router), functionName: 'routeIds', args: [BigInt(i)] }),
+      client.readContract({ ...at(router, blockNumber), functionName: 'routeIds', args: [BigInt(i)] }),
     ),
   );
-  return Promise.all(ids.map((routeId) => readRoute(client, router, routeId)));
+  return Promise.all(ids.map((routeId) => readRoute(client, router, routeId, blockNumber)));
 }
 
 /** One route on this router; `epoch` 0 means the route has not reached it (or does not exist). */
-export async function readRoute(client: PublicClient, router: Address, routeId: Hex): Promise<RouteState> {
+export async function readRoute(
+  client: PublicClient,
+  router: Address,
+  routeId: Hex,
+  blockNumber?: bigint,
+): Promise<RouteState> {
   const [route, epoch, [available, capacity]] = await Promise.all([
-    client.readContract({ ...at(router), functionName: 'getRoute', args: [routeId] }),
-    client.readContract({ ...at(router), functionName: 'routeEpoch', args: [routeId] }),
-    client.readContract({ ...at(router), functionName: 'bucket', args: [routeId] }),
+    client.readContract({ ...at(router, blockNumber), functionName: 'getRoute', args: [routeId] }),
+    client.readContract({ ...at(router, blockNumber), functionName: 'routeEpoch', args: [routeId] }),
+    client.readContract({ ...at(router, blockNumber), functionName: 'bucket', args: [routeId] }),
   ]);
   return { routeId, route: { ...route }, epoch, available, capacity };
 }
 
 /** Transfers this router sent or received, from index `from` (they are only ever appended). */
-export async function readTransfers(client: PublicClient, router: Address, from = 0): Promise<TransferRecord[]> {
-  const count = Number(await client.readContract({ ...at(router), functionName: 'transferCount' }));
+export async function readTransfers(
+  client: PublicClient,
+  router: Address,
+  from = 0,
+  blockNumber?: bigint,
+): Promise<TransferRecord[]> {
+  const count = Number(await client.readContract({ ...at(router, blockNumber), functionName: 'transferCount' }));
   const ids = await Promise.all(
     Array.from({ length: Math.max(0, count - from) }, (_, i) =>
-      client.readContract({ ...at(router), functionName: 'transferIds', args: [BigInt(from + i)] }),
+      client.readContract({ ...at(router, blockNumber), functionName: 'transferIds', args: [BigInt(from + i)] }),
     ),
   );
   return Promise.all(
     ids.map(async (transferId) => {
-      const t = await client.readContract({ ...at(router), functionName: 'getTransfer', args: [transferId] });
+      const t = await client.readContract({
+        ...at(router, blockNumber),
+        functionName: 'getTransfer',
+        args: [transferId],
+      });
       return { transferId, routeId: t.routeId, amount: t.amount, state: t.state as TransferState };
     }),
   );
 }
 
-export async function readRouteTotals(client: PublicClient, router: Address, assetId: Hex): Promise<RouteTotals> {
+export async function readRouteTotals(
+  client: PublicClient,
+  router: Address,
+  assetId: Hex,
+  blockNumber?: bigint,
+): Promise<RouteTotals> {
   const [debited, credited, refunded] = await client.readContract({
-    ...at(router),
+    ...at(router, blockNumber),
     functionName: 'totals',
     args: [assetId],
   });
   return { debited, credited, refunded };
 }
 
-export async function readRouterSnapshot(client: PublicClient, router: Address, eid: number): Promise<RouterSnapshot> {
-  const [routes, transfers] = await Promise.all([readRoutes(client, router), readTransfers(client, router)]);
+/**
+ * Everything one router holds, read at one block (the latest unless given), so that its totals and
+ * its transfer records agree with each other even while transfers land.
+ */
+export async function readRouterSnapshot(
+  client: PublicClient,
+  router: Address,
+  eid: number,
+  blockNumber?: bigint,
+): Promise<RouterSnapshot> {
+  const block = blockNumber ?? (await client.getBlockNumber({ cacheTime: 0 }));
+  const [routes, transfers] = await Promise.all([
+    readRoutes(client, router, block),
+    readTransfers(client, router, 0, block),
+  ]);
   const assets = [...new Set(routes.map((r) => r.route.assetId))];
   const totals = new Map(
-    await Promise.all(assets.map(async (id) => [id, await readRouteTotals(client, router, id)] as const)),
+    await Promise.all(assets.map(async (id) => [id, await readRouteTotals(client, router, id, block)] as const)),
   );
   return { eid, routes, transfers, totals };
 }
