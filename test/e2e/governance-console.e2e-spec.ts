@@ -3,13 +3,13 @@ import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { Hex, TypedDataDefinition } from 'viem';
+import { parseUnits, type Hex, type TypedDataDefinition } from 'viem';
 import { devnetAccount } from '#app/devnet';
 import { startGovernanceApp } from '../../apps/governance/src/governance.app.js';
 import { loadGovernanceSettings } from '../../apps/governance/src/governance.config.js';
 import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
-import { SegmentWorld } from '../support/segments.js';
+import { asset, seg, SegmentWorld } from '../support/segments.js';
 
 /** Debian's Chromium: CI installs it with `apt-get install -y chromium`. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -200,4 +200,41 @@ describe('governance console in a real browser', () => {
 
     expect(consoleErrors).toEqual([]);
   }, 300_000);
+
+  it('shows the routes panel: a route governance allowed, its bucket, limits and both ends', async () => {
+    const { w, page } = r as Running;
+    const [s1, s2] = w.eids.filter((e) => e !== w.hubEid) as [number, number];
+    // allowed straight through the controller: the panel reads the routers, not the API's own proposals
+    const { routeId } = await w.allowRoute({
+      srcEid: s1,
+      srcSegment: seg('weth'),
+      dstEid: s2,
+      dstSegment: seg('wbtc'),
+      assetId: asset('USDC'),
+      capacity: parseUnits('20000', 6),
+      refillPerSecond: parseUnits('5', 6),
+      maxUtilBps: 8_000,
+      enabled: true,
+    });
+    const row = `[data-testid="route-row-${routeId}"]`;
+    await page.waitForSelector(`${row}[data-enabled="true"][data-applied="true"]`, { timeout: 60_000 });
+    const text = await page.locator(row).textContent();
+    expect(text).toMatch(/weth @ .* → wbtc @ .* \(USDC\)/);
+    expect(text).toContain('20,000 USDC / 20,000 USDC'); // the source bucket, full
+    expect(text).toContain('refill 5 USDC/s');
+    expect(text).toContain('max utilisation 80.0 %');
+    const ends = page.locator(`${row} [data-testid^="route-end-${routeId}-"]`);
+    expect(await ends.count()).toBe(2);
+    for (const end of await ends.all()) {
+      await expect(end.getAttribute('data-epoch')).resolves.toBe('1');
+      await expect(end.getAttribute('data-enabled')).resolves.toBe('true');
+    }
+    await expect(page.locator('[data-testid="route-transfers-table"]').textContent()).resolves.toContain(
+      'No transfers in flight.',
+    );
+    await expect(page.locator('[data-testid="routes-summary"]').getAttribute('data-conservation')).resolves.toBe(
+      'true',
+    );
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
 });

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { encodeFunctionData, type Hex, type LocalAccount } from 'viem';
+import { encodeFunctionData, parseUnits, type Hex, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createChainWalletClient } from '#app/chains';
 import { SegmentController } from '#app/contracts';
 import { chainConfigOf, devnetAccount, hubOf } from '#app/devnet';
+import { routeIdOf, type Route } from '#app/messaging';
 import { loadGovernanceSettings } from '../../apps/governance/src/governance.config.js';
 import { startGovernanceApp, type GovernanceApp } from '../../apps/governance/src/governance.app.js';
 import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
 import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
-import { revertName, seg, SegmentWorld } from '../support/segments.js';
+import { asset, revertName, seg, SegmentWorld, user } from '../support/segments.js';
 import { waitFor } from '../support/wait.js';
 
 interface TypedData {
@@ -27,9 +28,45 @@ interface ProposalView {
   threshold: number;
   eta: number | null;
   error: string | null;
-  propagation: { eid: number; applied: boolean }[];
+  propagation: { eid: number; applied: boolean; routeEpoch?: number; requiredEpoch?: number | null }[];
+  route: RouteProposalView | null;
   typedData?: TypedData;
 }
+
+interface RouteProposalView {
+  routeId: Hex;
+  srcEid: number;
+  dstEid: number;
+  capacity: string;
+  refillPerSecond: string;
+  maxUtilBps: number;
+  enabled: boolean;
+  appliedOnHub: boolean;
+  hubEpoch: number | null;
+  applyError: string | null;
+}
+
+interface RouteView {
+  routeId: Hex;
+  srcEid: number;
+  srcSegment: string;
+  dstEid: number;
+  dstSegment: string;
+  asset: string;
+  decimals: number | null;
+  enabled: boolean;
+  capacity: string;
+  refillPerSecond: string;
+  maxUtilBps: number;
+  hubEpoch: number;
+  applied: boolean;
+  bucket: { available: string; capacity: string } | null;
+  chains: { eid: number; side: string; epoch: number; applied: boolean; enabled: boolean; capacity: string }[];
+  transfers?: { transferId: Hex; amount: string; records: { eid: number; state: string }[]; inFlight: boolean }[];
+  inFlight?: unknown[];
+}
+
+const usdc = (n: string): bigint => parseUnits(n, 6);
 
 const NEW_SEGMENT = {
   action: 'createSegment',
@@ -148,6 +185,156 @@ describe('Governance.api', () => {
     ]);
   });
 
+  /** Two governors sign; resolves once executed, applied on the hub router and at the epoch on both ends. */
+  const governRoute = async (body: unknown): Promise<ProposalView> => {
+    const p = await propose(body);
+    expect(p.status).toBe('pending');
+    for (const governor of ['governor1', 'governor2'] as const)
+      await api('POST', `/api/proposals/${p.id}/signatures`, {
+        signature: await sign(devnetAccount(governor), p.typedData),
+      });
+    return waitFor(
+      `route proposal ${p.id} applied at both ends`,
+      async () => {
+        const v = (await api<ProposalView>('GET', `/api/proposals/${p.id}`)).body;
+        return v.status === 'executed' && v.route?.appliedOnHub && v.propagation.every((c) => c.applied)
+          ? v
+          : undefined;
+      },
+      60_000,
+    );
+  };
+
+  it('allows a route through a 2-of-3 proposal: applied by the hub router, at the epoch on both ends; a disable closes it', async () => {
+    const [s1, s2] = w.eids.filter((e) => e !== w.hubEid) as [number, number];
+    const expected: Route = {
+      srcEid: s1,
+      srcSegment: seg('weth'),
+      dstEid: s2,
+      dstSegment: seg('crv'),
+      assetId: asset('USDC'),
+      capacity: usdc('50000'),
+      refillPerSecond: usdc('1'),
+      maxUtilBps: 9_000,
+      enabled: true,
+    };
+    const id = routeIdOf(expected);
+    const allow = {
+      action: 'allowRoute',
+      route: { srcEid: s1, srcSegment: 'weth', dstEid: s2, dstSegment: 'crv', asset: 'USDC' },
+    };
+    const limits = { capacity: usdc('50000').toString(), refillPerSecond: usdc('1').toString(), maxUtilBps: 9_000 };
+    const allowed = await governRoute({ ...allow, route: { ...allow.route, ...limits } });
+    expect(allowed.route).toMatchObject({ routeId: id, enabled: true, hubEpoch: 1, applyError: null });
+    expect(allowed.propagation.map((c) => [c.eid, c.routeEpoch, c.requiredEpoch])).toEqual([
+      [s1, 1, 1],
+      [s2, 1, 1],
+    ]);
+    // the routers at both ends have exactly what governance allowed
+    for (const eid of [s1, s2]) expect(await w.readRouter<Route>(eid, 'getRoute', [id])).toEqual(expected);
+    const audit = (
+      await api<{ event: string; proposalId: Hex | null; details: { proposalId?: Hex; epoch?: number } }[]>(
+        'GET',
+        '/api/audit',
+      )
+    ).body;
+    expect(audit.find((a) => a.event === 'route.applied' && a.details.proposalId === allowed.id)?.details.epoch).toBe(
+      1,
+    );
+    expect(
+      (await api<{ event: string }[]>('GET', `/api/audit?proposal=${allowed.id}`)).body.map((a) => a.event),
+    ).toEqual(['proposal.executed', 'proposal.queued', 'signature.added', 'signature.added', 'proposal.created']);
+
+    const listed = (await api<RouteView[]>('GET', '/api/routes')).body.find((r) => r.routeId === id);
+    expect(listed).toMatchObject({
+      srcSegment: 'weth',
+      dstSegment: 'crv',
+      asset: 'USDC',
+      decimals: 6,
+      enabled: true,
+      capacity: '50000000000',
+      refillPerSecond: '1000000',
+      maxUtilBps: 9_000,
+      hubEpoch: 1,
+      applied: true,
+      bucket: { available: '50000000000', capacity: '50000000000' },
+    });
+    expect(listed?.chains.map((c) => [c.eid, c.side, c.epoch, c.enabled])).toEqual([
+      [s1, 'source', 1, true],
+      [s2, 'destination', 1, true],
+    ]);
+
+    // the conservation check over every chain's router, before anything moved
+    const conservation = (
+      await api<{ holds: boolean; assets: { asset: string }[]; inFlight: unknown[]; anomalies: string[] }>(
+        'GET',
+        '/api/routes/conservation',
+      )
+    ).body;
+    expect(conservation).toMatchObject({ holds: true, inFlight: [], anomalies: [] });
+    expect(conservation.assets.find((a) => a.asset === 'USDC')).toEqual(
+      expect.objectContaining({ debited: '0', credited: '0', refunded: '0', inFlight: '0', holds: true }),
+    );
+
+    // a transfer along the route, credited at the destination by the relayer, is listed under the
+    // route with the source router's record, and the source bucket has given its tokens
+    const supplier = user(50);
+    await w.fund(s1, supplier, 'USDC', usdc('100000'));
+    await w.vaultCall(s1, supplier, 'supply', [seg('weth'), usdc('100000'), supplier.address]);
+    await w.routerCall(s1, w.role('routeOperator'), 'route', [id, usdc('1000')]);
+    await waitFor(
+      'the transfer credited to crv on the destination',
+      async () => (await w.readVault<{ routedIn: bigint }>(s2, 'ledger', [seg('crv')])).routedIn === usdc('1000'),
+      30_000,
+    );
+    const detail = (await api<RouteView>('GET', `/api/routes/${id}`)).body;
+    expect(detail.transfers?.map((t) => [t.amount, t.records.map((r) => [r.eid, r.state]), t.inFlight])).toEqual([
+      [
+        '1000000000',
+        [
+          [s1, 'Sent'],
+          [s2, 'Credited'],
+        ],
+        false,
+      ],
+    ]);
+    const settled = (await api<{ holds: boolean; assets: { asset: string }[] }>('GET', '/api/routes/conservation'))
+      .body;
+    expect(settled.holds).toBe(true);
+    expect(settled.assets.find((a) => a.asset === 'USDC')).toEqual(
+      expect.objectContaining({ debited: '1000000000', credited: '1000000000', inFlight: '0', holds: true }),
+    );
+    expect(BigInt(detail.bucket?.available ?? 0)).toBeLessThan(usdc('50000'));
+
+    // new limits keep the route's ids and its enabled flag (proposed only: signing it would cost another timelock)
+    const relimit = await propose({
+      action: 'setRouteLimits',
+      routeId: id,
+      limits: { capacity: '7000000', refillPerSecond: '0', maxUtilBps: 5_000 },
+    });
+    expect(relimit.route).toMatchObject({
+      routeId: id,
+      capacity: '7000000',
+      refillPerSecond: '0',
+      maxUtilBps: 5_000,
+      enabled: true,
+      appliedOnHub: false,
+    });
+
+    const disabled = await governRoute({ action: 'disableRoute', routeId: id.toUpperCase().replace('0X', '0x') });
+    expect(disabled.route).toMatchObject({ routeId: id, enabled: false, capacity: '50000000000', hubEpoch: 2 });
+    const closed = (await api<RouteView>('GET', `/api/routes/${id}`)).body;
+    expect(closed.enabled).toBe(false);
+    expect(closed.chains.map((c) => [c.eid, c.epoch, c.enabled])).toEqual([
+      [s1, 2, false],
+      [s2, 2, false],
+    ]);
+    expect(await revertName(w.routerCall(s1, w.role('routeOperator'), 'route', [id, usdc('1')]))).toBe('RouteDisabled');
+    const again = await api<{ message: string }>('POST', '/api/proposals', { action: 'disableRoute', routeId: id });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toMatch(/routeId: route 0x[0-9a-f]+ is already disabled/);
+  });
+
   it('keeps a proposal with one signature pending: nothing is queued on chain', async () => {
     const p = await propose({ action: 'setGlobalCap', segment: 'weth', globalCapUsd: '123' });
     const r = await api<ProposalView>('POST', `/api/proposals/${p.id}/signatures`, {
@@ -236,6 +423,7 @@ describe('Governance.api', () => {
       proposals: (await api<unknown[]>('GET', '/api/proposals')).body.length,
       audit: (await api<unknown[]>('GET', '/api/audit')).body.length,
       segments: await w.read<bigint>(w.hubEid, w.controller, SegmentController.abi, 'segmentCount', []),
+      routes: await Promise.all(w.eids.map((eid) => w.readRouter<bigint>(eid, 'routeCount'))),
       executorNonce: await w.client(w.hubEid).getTransactionCount({ address: executor }),
     });
     const pending = await propose({ action: 'setGlobalCap', segment: 'crv', globalCapUsd: '1' });
@@ -247,6 +435,19 @@ describe('Governance.api', () => {
     const create = (patch: Record<string, unknown>) => ({ ...NEW_SEGMENT, segment: 'table', ...patch });
     const withCol = (patch: Record<string, unknown>) => create({ collaterals: [{ ...col, ...patch }] });
     const unknownId = `0x${'ab'.repeat(32)}`;
+    const [s1, s2] = w.eids.filter((e) => e !== w.hubEid) as [number, number];
+    const goodRoute = {
+      srcEid: s1,
+      srcSegment: 'weth',
+      dstEid: s2,
+      dstSegment: 'crv',
+      asset: 'USDC',
+      capacity: '1000000',
+      refillPerSecond: '10',
+      maxUtilBps: 8000,
+    };
+    const allow = (patch: Record<string, unknown>) => ({ action: 'allowRoute', route: { ...goodRoute, ...patch } });
+    const limits = { capacity: '1000', refillPerSecond: '1', maxUtilBps: 5000 };
     const cases: [string, string, unknown, number, RegExp][] = [
       ['POST', '/api/proposals', '{"action": "createSegment",', 400, /JSON/i],
       ['POST', '/api/proposals', [1, 2], 400, /action/],
@@ -356,6 +557,52 @@ describe('Governance.api', () => {
       ],
       ['POST', '/api/segments/WETH/freeze', { signedTransaction: '0x1234' }, 400, /segment: lower-case/],
       ['GET', '/api/segments/nope', undefined, 404, /segment: no segment "nope"/],
+      ['POST', '/api/proposals', { action: 'allowRoute' }, 400, /route: is required for allowRoute/],
+      ['POST', '/api/proposals', allow({ maxUtilBps: 0 }), 400, /route\.maxUtilBps: must not be less than 1/],
+      [
+        'POST',
+        '/api/proposals',
+        allow({ maxUtilBps: 10_001 }),
+        400,
+        /route\.maxUtilBps: must not be greater than 10000/,
+      ],
+      ['POST', '/api/proposals', allow({ capacity: '0' }), 400, /route\.capacity: must be greater than 0/],
+      [
+        'POST',
+        '/api/proposals',
+        allow({ capacity: '-5' }),
+        400,
+        /route\.capacity: must be a whole number of base units/,
+      ],
+      ['POST', '/api/proposals', allow({ capacity: 'lots' }), 400, /route\.capacity: must be a whole number of base/],
+      ['POST', '/api/proposals', allow({ capacity: 5000 }), 400, /route\.capacity: must be a whole number of base/],
+      ['POST', '/api/proposals', allow({ capacity: '1.5' }), 400, /route\.capacity: must be a whole number of base/],
+      ['POST', '/api/proposals', allow({ capacity: '9'.repeat(39) }), 400, /route\.capacity: too large/],
+      ['POST', '/api/proposals', allow({ refillPerSecond: '-1' }), 400, /route\.refillPerSecond: must be a whole/],
+      ['POST', '/api/proposals', allow({ srcSegment: 'nope' }), 400, /route\.srcSegment: no segment "nope"/],
+      ['POST', '/api/proposals', allow({ dstEid: 999 }), 400, /route\.dstEid: unknown chain 999/],
+      [
+        'POST',
+        '/api/proposals',
+        allow({ dstEid: s1, dstSegment: 'weth' }),
+        400,
+        /route\.dstSegment: must differ from route\.srcSegment/,
+      ],
+      ['POST', '/api/proposals', allow({ asset: 'WETH' }), 400, /route\.asset: segment "weth" lends USDC .*not WETH/],
+      ['POST', '/api/proposals', allow({ enabled: false }), 400, /route\.enabled/],
+      ['POST', '/api/proposals', { action: 'disableRoute', routeId: unknownId }, 404, /routeId: no route 0xabab/],
+      ['POST', '/api/proposals', { action: 'disableRoute', routeId: '0x12' }, 400, /routeId: must be 0x and 64 hex/],
+      ['POST', '/api/proposals', { action: 'setRouteLimits', routeId: unknownId, limits }, 404, /routeId: no route/],
+      ['POST', '/api/proposals', { action: 'setRouteLimits', routeId: unknownId }, 400, /limits: are required/],
+      [
+        'POST',
+        '/api/proposals',
+        { action: 'setRouteLimits', routeId: unknownId, limits: { ...limits, maxUtilBps: 20_000 } },
+        400,
+        /limits\.maxUtilBps: must not be greater than 10000/,
+      ],
+      ['GET', '/api/routes/0x12', undefined, 400, /routeId: a route id is 0x/],
+      ['GET', `/api/routes/${unknownId}`, undefined, 404, /routeId: no route/],
     ];
     const failures: string[] = [];
     for (const [method, path, body, status, message] of cases) {
@@ -405,7 +652,19 @@ describe('Governance.api', () => {
     });
     const paths = Object.keys(doc.paths as object);
     expect(paths).toEqual(
-      expect.arrayContaining(['/api/proposals', '/api/proposals/{id}/signatures', '/api/segments/{name}/freeze']),
+      expect.arrayContaining([
+        '/api/proposals',
+        '/api/proposals/{id}/signatures',
+        '/api/segments/{name}/freeze',
+        '/api/routes',
+        '/api/routes/{routeId}',
+        '/api/routes/conservation',
+      ]),
+    );
+    // the route actions' request bodies are described by the same classes that validate them
+    const schemas = (doc.components as { schemas: Record<string, { properties: Record<string, unknown> }> }).schemas;
+    expect(Object.keys(schemas.RouteDto?.properties ?? {})).toEqual(
+      expect.arrayContaining(['srcEid', 'srcSegment', 'dstEid', 'dstSegment', 'asset', 'capacity', 'maxUtilBps']),
     );
   });
 });

@@ -101,10 +101,23 @@ async function api(path) {
 }
 
 /** The last good answer of each endpoint, so one failing endpoint keeps the others on screen. */
-const state = { chains: [], segments: [], proposals: [], messages: [], correlation: null, history: {} };
+const state = {
+  chains: [],
+  segments: [],
+  proposals: [],
+  messages: [],
+  routes: [],
+  conservation: null,
+  correlation: null,
+  history: {},
+};
 const historyEpoch = {};
-const LISTS = ['chains', 'segments', 'proposals', 'messages'];
-const ENDPOINTS = [...LISTS.map((key) => [key, `/${key}`]), ['correlation', '/risk/correlation']];
+const LISTS = ['chains', 'segments', 'proposals', 'messages', 'routes'];
+const ENDPOINTS = [
+  ...LISTS.map((key) => [key, `/${key}`]),
+  ['conservation', '/routes/conservation'],
+  ['correlation', '/risk/correlation'],
+];
 
 // ---- rendering --------------------------------------------------------------------------
 
@@ -218,7 +231,7 @@ function renderProposals() {
       },
       el('td', { class: 'mono', title: p.id }, short(p.id), el('div', { class: 'small muted' }, clock(p.createdAt))),
       el('td', {}, p.kind),
-      el('td', {}, p.segment ?? '—'),
+      el('td', {}, p.route ? routeLabel(p.route) : (p.segment ?? '—')),
       el('td', {}, badge(p.status), p.error ? el('div', { class: 'small err' }, p.error) : null),
       el(
         'td',
@@ -240,6 +253,102 @@ function renderProposals() {
     );
   });
   $('proposals-body').replaceChildren(...(rows.length ? rows : [emptyRow(7, 'No proposals.')]));
+}
+
+/** `weth @ chain-b → crv @ chain-c` for a route (or a route proposal's route). */
+const routeLabel = (r) =>
+  `${r.srcSegment} @ ${chainName(r.srcEid)} → ${r.dstSegment} @ ${chainName(r.dstEid)} (${r.asset})`;
+
+function routeRow(r) {
+  const decimals = typeof r.decimals === 'number' ? r.decimals : 0;
+  const units = (raw) => `${fixed(raw, decimals)} ${r.asset}`;
+  const level = r.bucket ? ratio(r.bucket.available, r.bucket.capacity) : null;
+  const fill = el('span', { class: level !== null && level < 0.1 ? 'fill hot' : 'fill' });
+  fill.style.width = `${Math.min(100, (level ?? 0) * 100).toFixed(1)}%`;
+  const chains = r.chains || [];
+  return el(
+    'tr',
+    {
+      'data-testid': `route-row-${r.routeId}`,
+      'data-enabled': r.enabled ? 'true' : 'false',
+      'data-applied': r.applied ? 'true' : 'false',
+      'data-hub-epoch': r.hubEpoch,
+      'data-bucket-available': r.bucket ? r.bucket.available : '',
+    },
+    el(
+      'th',
+      { scope: 'row' },
+      el('div', {}, routeLabel(r)),
+      el('div', { class: 'small muted mono', title: r.routeId }, short(r.routeId)),
+    ),
+    el(
+      'td',
+      {},
+      badge(r.enabled ? 'enabled' : 'disabled', 'route'),
+      el('div', { class: 'small muted' }, `epoch ${r.hubEpoch}`),
+    ),
+    el(
+      'td',
+      { class: 'exposure' },
+      el('div', {}, r.bucket ? `${units(r.bucket.available)} / ${units(r.bucket.capacity)}` : 'not on the source yet'),
+      el('div', { class: 'bar', title: level === null ? 'no bucket yet' : `${(level * 100).toFixed(1)} % full` }, fill),
+    ),
+    el(
+      'td',
+      {},
+      el('div', {}, `capacity ${units(r.capacity)}`),
+      el('div', { class: 'small' }, `refill ${units(r.refillPerSecond)}/s`),
+      el('div', { class: 'small' }, `max utilisation ${pct(r.maxUtilBps)}`),
+    ),
+    el(
+      'td',
+      {},
+      el(
+        'div',
+        { class: 'chips' },
+        chains.map((c) =>
+          el(
+            'span',
+            {
+              class: `chip ${c.applied ? 'ok' : 'wait'}`,
+              'data-testid': `route-end-${r.routeId}-${c.eid}`,
+              'data-epoch': c.epoch,
+              'data-enabled': c.enabled ? 'true' : 'false',
+              title: `${c.side}: epoch ${c.epoch}, ${c.enabled ? 'open' : 'closed'}`,
+            },
+            `${c.name} e${c.epoch}${c.enabled ? '' : ' (closed)'}`,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderRoutes() {
+  const rows = state.routes.map(routeRow);
+  $('routes-body').replaceChildren(...(rows.length ? rows : [emptyRow(5, 'No routes allowed yet.')]));
+  const c = state.conservation;
+  const inFlight = c && Array.isArray(c.inFlight) ? c.inFlight : [];
+  const byId = new Map(state.routes.map((r) => [r.routeId, r]));
+  const transfers = inFlight.map((t) => {
+    const r = byId.get(t.routeId);
+    const decimals = r && typeof r.decimals === 'number' ? r.decimals : 0;
+    return el(
+      'tr',
+      { 'data-testid': `transfer-${t.transferId}`, 'data-destination': t.destination },
+      el('td', { class: 'mono', title: t.transferId }, short(t.transferId)),
+      el('td', {}, r ? routeLabel(r) : `${chainName(t.srcEid)} → ${chainName(t.dstEid)}`),
+      el('td', {}, `${fixed(t.amount, decimals)} ${t.asset}`),
+      el('td', {}, t.destination === 'RefundSent' ? 'refused, refund on its way back' : 'not arrived yet'),
+    );
+  });
+  $('route-transfers-body').replaceChildren(
+    ...(transfers.length ? transfers : [emptyRow(4, 'No transfers in flight.')]),
+  );
+  const holds = c ? (c.holds ? 'holds' : 'BROKEN') : 'not read';
+  const summary = $('routes-summary');
+  summary.textContent = `${state.routes.length} routes, ${state.routes.filter((r) => r.enabled).length} enabled; ${inFlight.length} transfers in flight; conservation ${holds}`;
+  summary.setAttribute('data-conservation', c ? String(c.holds) : '');
 }
 
 /** In-flight messages first; the most recent settled ones after them, dimmed. */
@@ -395,7 +504,7 @@ async function refresh() {
       }),
     ),
   );
-  for (const render of [renderMatrix, renderProposals, renderMessages, renderHistory, renderCorrelation])
+  for (const render of [renderMatrix, renderProposals, renderRoutes, renderMessages, renderHistory, renderCorrelation])
     try {
       render();
     } catch (error) {

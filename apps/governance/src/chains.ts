@@ -12,6 +12,8 @@ export interface GovernanceChain {
   role: 'hub' | 'spoke';
   client: PublicClient;
   vault: Address;
+  /** The chain's SegmentRouter (liquidity routes); absent on deployments that predate routing. */
+  router: Address | undefined;
 }
 
 export interface Hub extends GovernanceChain {
@@ -36,6 +38,7 @@ export function buildGovernanceChains(
       role: config.contracts.segmentController ? 'hub' : 'spoke',
       client: createChainPublicClient(config),
       vault,
+      router: config.contracts.segmentRouter,
     };
     chains.push(chain);
     const controller = config.contracts.segmentController;
@@ -87,6 +90,18 @@ export async function hubAsset(hub: Hub, assetId: Hex): Promise<{ token: Address
   if (a.token === zeroAddress) return null;
   const decimals = await hub.client.readContract({ address: a.token, abi: erc20Abi, functionName: 'decimals' });
   return { token: a.token, decimals };
+}
+
+/** The asset id a segment lends on this chain's vault, or null when the vault has not heard of the segment. */
+export async function vaultBorrowAsset(chain: GovernanceChain, id: Hex): Promise<Hex | null> {
+  // `config` of a segment the vault never heard of is all zeros (it does not revert)
+  const config = await chain.client.readContract({
+    address: chain.vault,
+    abi: SegmentVault.abi,
+    functionName: 'config',
+    args: [id],
+  });
+  return config.borrowAsset.token === zeroAddress ? null : config.borrowAsset.assetId;
 }
 
 /** A vault's view of a segment, or null when the vault has not heard of it. */

@@ -17,3 +17,8 @@ export class GovernanceError extends Error {
     super(message, options);
   }
 }
+
+/** A 400 naming the field: `route.capacity: must be greater than 0`. */
+export const invalid = (field: string, why: string): never => {
+  throw new GovernanceError('INVALID', `${field}: ${why}`);
+};

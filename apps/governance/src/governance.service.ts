@@ -16,28 +16,24 @@ import { SegmentController } from '#app/contracts';
 import {
   decodeStoredRiskParams,
   encodeActionData,
+  ProposalAction,
   proposalTypedData,
   toBytes32Name,
   type Proposal,
+  fromBytes32Name,
 } from '#app/messaging';
-import { DuplicateSignatureError, GovernanceRepository, type GovernanceProposal } from '#app/persistence';
+import { DuplicateSignatureError, type GovernanceProposal } from '#app/persistence';
 import { controllerSegment, readRoles, segmentIds, vaultSegment, type GovernanceChain, type Hub } from './chains.js';
 import { GovernanceError } from './errors.js';
-import type { GovernanceSettings } from './governance.config.js';
+import type { GovernanceContext } from './governance.context.js';
 import { buildAction } from './proposals/action.js';
 import { statusName, type CreateProposalDto } from './proposals/proposal.dto.js';
-
-export const GOVERNANCE_CONTEXT = Symbol('GOVERNANCE_CONTEXT');
-export interface GovernanceContext {
-  settings: GovernanceSettings;
-  hub: Hub;
-  chains: GovernanceChain[];
-  repo: GovernanceRepository;
-}
+import { RoutesService } from './routes/routes.service.js';
 
 const json = (v: unknown): unknown =>
   JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
-const nameOf = (id: Hex): string => Buffer.from(id.slice(2), 'hex').toString('utf8').replace(/\0+$/, '');
+/** SegmentController.ProposalState. */
+const ON_CHAIN = { Executed: 2, Cancelled: 3 } as const;
 /** Errors that no retry can fix: the proposal is marked failed. */
 const PERMANENT = [
   'ProposalExpired',
@@ -60,7 +56,10 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
   private ticking = false;
   private readonly busy = new Set<string>();
 
-  constructor(private readonly ctx: GovernanceContext) {}
+  constructor(
+    private readonly ctx: GovernanceContext,
+    private readonly routes: RoutesService,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.tick(), this.ctx.settings.pollMs);
@@ -89,7 +88,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async create(dto: CreateProposalDto) {
-    const { input } = await buildAction(this.hub, dto);
+    const { input, segment } = await buildAction(this.hub, this.ctx.chains, dto);
     const nonce = BigInt(`0x${randomBytes(32).toString('hex')}`);
     const deadline = (await this.chainTime()) + (dto.deadlineSeconds ?? this.ctx.settings.defaultDeadlineSeconds);
     const data = encodeActionData(input);
@@ -99,13 +98,13 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       id,
       kind: dto.action,
       action: input.action,
-      segment: dto.segment,
+      segment,
       data,
       nonce,
       deadline,
       request: json(dto),
     });
-    this.log.log({ at: 'Governance#create', id, kind: dto.action, segment: dto.segment });
+    this.log.log({ at: 'Governance#create', id, kind: dto.action, segment });
     return { ...(await this.view(id)), typedData: json(typed) };
   }
 
@@ -184,6 +183,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     return this.view(id);
   }
 
+  /** Executes a queued proposal; a RouteConfig one is then applied on the hub router. */
   private async executeQueued(p: GovernanceProposal): Promise<void> {
     if (this.busy.has(p.id)) return;
     this.busy.add(p.id);
@@ -193,11 +193,45 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       await this.ctx.repo.transition(p.id, 'executed', { executeTx: hash, error: null }, null);
       this.log.log({ at: 'Governance#execute', id: p.id, tx: hash });
     } catch (error) {
+      if (await this.settledOnChain(p)) return;
       await this.refused(p, 'execute', error);
       throw new GovernanceError('CHAIN', `execute: ${revertReason(error)}`, { cause: error });
     } finally {
       this.busy.delete(p.id);
     }
+    await this.routes.apply(await this.load(p.id));
+  }
+
+  /**
+   * A queued proposal that someone else executed (anyone may) or a governor cancelled on the
+   * controller: the record catches up with the chain, and an executed route is applied.
+   */
+  private async settledOnChain(p: GovernanceProposal): Promise<boolean> {
+    const [state] = await this.hub.client.readContract({
+      address: this.hub.controller,
+      abi: SegmentController.abi,
+      functionName: 'proposals',
+      args: [p.id],
+    });
+    if (state === ON_CHAIN.Executed) {
+      const [executed] = await this.hub.client.getContractEvents({
+        address: this.hub.controller,
+        abi: SegmentController.abi,
+        eventName: 'ProposalExecuted',
+        args: { id: p.id },
+        fromBlock: 0n,
+      });
+      const tx = executed?.transactionHash;
+      await this.ctx.repo.transition(p.id, 'executed', { ...(tx ? { executeTx: tx } : {}), error: null }, null);
+      this.log.log({ at: 'Governance#execute', id: p.id, tx, executedBy: 'another account' });
+      await this.routes.apply(await this.load(p.id));
+      return true;
+    }
+    if (state === ON_CHAIN.Cancelled) {
+      await this.ctx.repo.transition(p.id, 'failed', { error: 'cancelled by a governor on the controller' }, null);
+      return true;
+    }
+    return false;
   }
 
   private async send(functionName: 'queue' | 'execute', args: readonly unknown[]): Promise<Hex> {
@@ -221,7 +255,10 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     await this.ctx.repo.transition(p.id, permanent ? 'failed' : p.status, { error: `${step}: ${reason}` }, null);
   }
 
-  /** Executes what is due and expires what missed its deadline; runs every GOV_POLL_MS. */
+  /**
+   * Executes what is due (or notices that someone else did), expires what missed its deadline and
+   * applies executed routes on the hub router; runs every GOV_POLL_MS.
+   */
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
@@ -230,10 +267,14 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       for (const p of await this.ctx.repo.proposals({ status: 'pending' })) {
         if (now > p.deadline) await this.ctx.repo.transition(p.id, 'expired', { error: 'deadline passed' }, null);
       }
-      if (!this.ctx.settings.autoExecute) return;
       for (const p of await this.ctx.repo.proposals({ status: 'queued' })) {
-        if (p.eta !== null && now >= p.eta) await this.executeQueued(p).catch(() => undefined); // recorded by refused()
+        if (p.eta === null || now < p.eta) continue;
+        if (this.ctx.settings.autoExecute)
+          await this.executeQueued(p).catch(() => undefined); // recorded by refused()
+        else await this.settledOnChain(p);
       }
+      for (const p of await this.ctx.repo.proposals({ status: 'executed' }))
+        if (p.action === ProposalAction.RouteConfig) await this.routes.apply(p); // once; retried when it failed
     } catch (error) {
       this.log.warn({ at: 'Governance#tick', reason: revertReason(error) });
     } finally {
@@ -280,9 +321,10 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
 
   async view(id: Hex, threshold?: number) {
     const p = await this.load(id);
-    const [signatures, roles] = await Promise.all([
+    const [signatures, roles, routeConfig] = await Promise.all([
       this.ctx.repo.signatures(id),
       threshold === undefined ? readRoles(this.hub) : { threshold },
+      p.action === ProposalAction.RouteConfig ? this.routes.proposalRoute(p) : null,
     ]);
     return {
       id: p.id,
@@ -299,8 +341,11 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       executeTx: p.executeTx,
       error: p.error,
       createdAt: p.createdAt.toISOString(),
-      propagation:
-        p.status === 'executed' && p.segment
+      /** RouteConfig proposals: the route proposed and how far the hub router has got with it. */
+      route: routeConfig?.route ?? null,
+      propagation: routeConfig
+        ? routeConfig.propagation
+        : p.status === 'executed' && p.segment
           ? await this.propagation(p.segment)
           : this.ctx.chains.map((c) => ({ eid: c.eid, name: c.name, applied: false })),
     };
@@ -356,21 +401,21 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       })),
     );
     return {
-      name: nameOf(id),
+      name: fromBytes32Name(id),
       id,
       status: statusName(c.status),
       paramsEpoch: Number(c.paramsEpoch),
       boundaryEpoch: Number(c.boundaryEpoch),
       statusEpoch: Number(c.statusEpoch),
-      borrowAsset: nameOf(c.borrowAssetId),
-      collaterals: c.collateralIds.map(nameOf),
+      borrowAsset: fromBytes32Name(c.borrowAssetId),
+      collaterals: c.collateralIds.map(fromBytes32Name),
       globalCapUsd: c.globalCap.toString(),
       globalCollateralUsd: c.globalCollateral.toString(),
       params: {
         borrowCap: params.borrowCap.toString(),
         reserveFactorBps: params.reserveFactorBps,
         assets: params.assets.map((a) => ({
-          asset: nameOf(a.assetId),
+          asset: fromBytes32Name(a.assetId),
           ltvBps: a.ltvBps,
           liqThresholdBps: a.liqThresholdBps,
           liqBonusBps: a.liqBonusBps,
@@ -456,7 +501,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
           block: Number(l.blockNumber),
           at: new Date(Number(block.timestamp) * 1000).toISOString(),
           assets: decodeStoredRiskParams(at.params).assets.map((a) => ({
-            asset: nameOf(a.assetId),
+            asset: fromBytes32Name(a.assetId),
             ltvBps: a.ltvBps,
             liqThresholdBps: a.liqThresholdBps,
           })),

@@ -1,8 +1,9 @@
-import { parseUnits, type Hex } from 'viem';
+import { parseUnits } from 'viem';
 import { ProposalAction, toBytes32Name, type ActionInput, type RiskParams, type StewardBounds } from '#app/messaging';
-import { controllerSegment, hubAsset, type Hub } from '../chains.js';
-import { GovernanceError } from '../errors.js';
-import { statusValue, type CreateProposalDto } from './proposal.dto.js';
+import { controllerSegment, hubAsset, type GovernanceChain, type Hub } from '../chains.js';
+import { GovernanceError, invalid } from '../errors.js';
+import { isRouteKind, statusValue, type CreateProposalDto, type ProposalKind, type RouteKind } from './proposal.dto.js';
+import { buildRouteAction } from './route-action.js';
 
 const BPS = 10_000;
 /** Rates and bounds a new segment gets when the request names none: conservative, like the devnet's. */
@@ -17,24 +18,35 @@ const DEFAULT_BOUNDS: StewardBounds = {
   minInterval: 3_600,
 };
 
-const invalid = (field: string, why: string): never => {
-  throw new GovernanceError('INVALID', `${field}: ${why}`);
-};
-
 /**
  * Turns a checked request into the controller's action, against what the chain holds: the segment
  * must exist (or not, to create it), every asset must be registered on the controller, and the
- * parameters must pass the vault's rules — each refusal names the field.
+ * parameters must pass the vault's rules — each refusal names the field. Route actions are built
+ * in route-action.ts; they name no segment of their own.
  */
-export async function buildAction(hub: Hub, dto: CreateProposalDto): Promise<{ input: ActionInput; segment: Hex }> {
-  const segment = toBytes32Name(dto.segment);
+export async function buildAction(
+  hub: Hub,
+  chains: readonly GovernanceChain[],
+  dto: CreateProposalDto,
+): Promise<{ input: ActionInput; segment: string | null }> {
+  const kind = dto.action;
+  if (isRouteKind(kind)) return { input: await buildRouteAction(hub, chains, dto, kind), segment: null };
+  const name = dto.segment ?? invalid('segment', 'is required'); // the DTO requires it for these actions
+  return { input: await buildSegmentAction(hub, dto, kind, name), segment: name };
+}
+
+async function buildSegmentAction(
+  hub: Hub,
+  dto: CreateProposalDto,
+  kind: Exclude<ProposalKind, RouteKind>,
+  name: string,
+): Promise<ActionInput> {
+  const segment = toBytes32Name(name);
   const existing = await controllerSegment(hub, segment);
   const exists = existing.status !== 0; // SegmentStatus.None
-  if (dto.action === 'createSegment' && exists)
-    throw new GovernanceError('CONFLICT', `segment: "${dto.segment}" already exists`);
-  if (dto.action !== 'createSegment' && !exists)
-    throw new GovernanceError('NOT_FOUND', `segment: no segment "${dto.segment}"`);
-  switch (dto.action) {
+  if (kind === 'createSegment' && exists) throw new GovernanceError('CONFLICT', `segment: "${name}" already exists`);
+  if (kind !== 'createSegment' && !exists) throw new GovernanceError('NOT_FOUND', `segment: no segment "${name}"`);
+  switch (kind) {
     case 'createSegment': {
       const borrow = await hubAsset(hub, toBytes32Name(dto.borrowAsset ?? ''));
       if (!borrow) invalid('borrowAsset', `unknown asset "${dto.borrowAsset}"`);
@@ -42,55 +54,40 @@ export async function buildAction(hub: Hub, dto: CreateProposalDto): Promise<{ i
       if (params.assets.some((a) => a.assetId === toBytes32Name(dto.borrowAsset ?? '')))
         invalid('collaterals', 'the borrow asset cannot also be collateral');
       return {
+        action: ProposalAction.CreateSegment,
         segment,
-        input: {
-          action: ProposalAction.CreateSegment,
-          segment,
-          borrowAssetId: toBytes32Name(dto.borrowAsset ?? ''),
-          collateralIds: params.assets.map((a) => a.assetId),
-          params,
-          bounds: dto.bounds ?? DEFAULT_BOUNDS,
-          globalCapUsd: parseUnits(dto.globalCapUsd ?? '0', 18),
-        },
+        borrowAssetId: toBytes32Name(dto.borrowAsset ?? ''),
+        collateralIds: params.assets.map((a) => a.assetId),
+        params,
+        bounds: dto.bounds ?? DEFAULT_BOUNDS,
+        globalCapUsd: parseUnits(dto.globalCapUsd ?? '0', 18),
       };
     }
     case 'setRiskParams':
     case 'setBoundary': {
       const borrow = await hubAsset(hub, existing.borrowAssetId);
       const params = await riskParams(hub, dto, borrow?.decimals ?? 18);
-      if (dto.action === 'setRiskParams') {
+      if (kind === 'setRiskParams') {
         const listed = new Set(existing.collateralIds);
         params.assets.forEach((a, i) => {
           if (!listed.has(a.assetId))
-            invalid(`collaterals[${i}].asset`, `not in segment ${dto.segment}'s boundary (use setBoundary to add it)`);
+            invalid(`collaterals[${i}].asset`, `not in segment ${name}'s boundary (use setBoundary to add it)`);
         });
-        return { segment, input: { action: ProposalAction.SetRiskParams, segment, params } };
+        return { action: ProposalAction.SetRiskParams, segment, params };
       }
       return {
+        action: ProposalAction.SetBoundary,
         segment,
-        input: {
-          action: ProposalAction.SetBoundary,
-          segment,
-          collateralIds: params.assets.map((a) => a.assetId),
-          params,
-        },
+        collateralIds: params.assets.map((a) => a.assetId),
+        params,
       };
     }
     case 'setStewardBounds':
-      return {
-        segment,
-        input: { action: ProposalAction.SetStewardBounds, segment, bounds: dto.bounds ?? DEFAULT_BOUNDS },
-      };
+      return { action: ProposalAction.SetStewardBounds, segment, bounds: dto.bounds ?? DEFAULT_BOUNDS };
     case 'setStatus':
-      return {
-        segment,
-        input: { action: ProposalAction.SetStatus, segment, status: statusValue(dto.status ?? 'Active') },
-      };
+      return { action: ProposalAction.SetStatus, segment, status: statusValue(dto.status ?? 'Active') };
     case 'setGlobalCap':
-      return {
-        segment,
-        input: { action: ProposalAction.SetGlobalCap, segment, globalCapUsd: parseUnits(dto.globalCapUsd ?? '0', 18) },
-      };
+      return { action: ProposalAction.SetGlobalCap, segment, globalCapUsd: parseUnits(dto.globalCapUsd ?? '0', 18) };
   }
 }
 

@@ -22,8 +22,15 @@ export const PROPOSAL_KINDS = [
   'setStewardBounds',
   'setStatus',
   'setGlobalCap',
+  'allowRoute',
+  'disableRoute',
+  'setRouteLimits',
 ] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
+/** The actions on liquidity routes: a RouteConfig proposal, applied by the hub's SegmentRouter once executed. */
+export const ROUTE_KINDS = ['allowRoute', 'disableRoute', 'setRouteLimits'] as const satisfies ProposalKind[];
+export type RouteKind = (typeof ROUTE_KINDS)[number];
+export const isRouteKind = (kind: string): kind is RouteKind => (ROUTE_KINDS as readonly string[]).includes(kind);
 export const SEGMENT_STATUSES = ['Active', 'ReduceOnly', 'Frozen', 'Retired'] as const;
 /** SegmentStatus on chain: 0 is None (no segment), then the statuses above. */
 export const statusName = (status: number): string => SEGMENT_STATUSES[status - 1] ?? 'None';
@@ -34,6 +41,12 @@ const ASSET_SYMBOL = /^[A-Z0-9]{1,31}$/;
 /** Whole or fractional token units / USD: "1000", "0.5" (at most 18 decimals). */
 const DECIMAL = /^(0|[1-9]\d{0,29})(\.\d{1,18})?$/;
 const decimalMessage = (field: string) => `${field} must be a decimal string such as "1000" or "0.5"`;
+/** A whole number of an asset's base units (route limits): "50000000000" is 50,000 USDC. */
+const BASE_UNITS = /^(0|[1-9]\d{0,38})$/;
+const baseUnitsMessage = (field: string) =>
+  `${field} must be a whole number of base units as a decimal string, such as "50000000000"`;
+export const ROUTE_ID = /^0x[0-9a-fA-F]{64}$/;
+const UINT32_MAX = 4_294_967_295;
 const bps = { minimum: 0, maximum: 10_000 };
 const uses =
   (...kinds: ProposalKind[]) =>
@@ -86,6 +99,50 @@ export class BoundsDto {
   @ApiProperty({ minimum: 0, maximum: 31_536_000 }) @IsInt() @Min(0) @Max(31_536_000) minInterval!: number;
 }
 
+/** A route's token bucket and the source segment's utilisation limit. Amounts in base units of the route's asset. */
+export class RouteLimitsDto {
+  @ApiProperty({ example: '50000000000', description: 'bucket size in base units of the asset (decimal string, > 0)' })
+  @Matches(BASE_UNITS, { message: baseUnitsMessage('capacity') })
+  capacity!: string;
+
+  @ApiProperty({ example: '1000000', description: 'bucket refill in base units per second (decimal string, ≥ 0)' })
+  @Matches(BASE_UNITS, { message: baseUnitsMessage('refillPerSecond') })
+  refillPerSecond!: string;
+
+  @ApiProperty({ minimum: 1, maximum: 10_000, description: "the source segment's utilisation limit after a move" })
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxUtilBps!: number;
+}
+
+/** A liquidity route from one chain's segment to another's (or another segment on the same chain), for one asset. */
+export class RouteDto extends RouteLimitsDto {
+  @ApiProperty({ example: 40102, description: 'source chain (LayerZero endpoint id, see GET /api/chains)' })
+  @IsInt()
+  @Min(1)
+  @Max(UINT32_MAX)
+  srcEid!: number;
+
+  @ApiProperty({ example: 'weth', description: 'source segment' })
+  @Matches(SEGMENT_NAME, { message: 'srcSegment must be lower-case letters, digits and dashes (1–31)' })
+  srcSegment!: string;
+
+  @ApiProperty({ example: 40103, description: 'destination chain (LayerZero endpoint id)' })
+  @IsInt()
+  @Min(1)
+  @Max(UINT32_MAX)
+  dstEid!: number;
+
+  @ApiProperty({ example: 'crv', description: 'destination segment' })
+  @Matches(SEGMENT_NAME, { message: 'dstSegment must be lower-case letters, digits and dashes (1–31)' })
+  dstSegment!: string;
+
+  @ApiProperty({ example: 'USDC', description: 'the asset moved: the borrow asset of both segments' })
+  @Matches(ASSET_SYMBOL, { message: 'asset must be an upper-case symbol such as USDC' })
+  asset!: string;
+}
+
 /**
  * One governance action. Which fields apply depends on `action`; a field that does not apply is
  * refused like an unknown one would be only when it is also malformed — the action's own fields are
@@ -96,9 +153,13 @@ export class CreateProposalDto {
   @IsIn(PROPOSAL_KINDS, { message: `action must be one of: ${PROPOSAL_KINDS.join(', ')}` })
   action!: ProposalKind;
 
-  @ApiProperty({ example: 'link', description: 'segment name (lower case, ≤ 31 characters)' })
+  @ApiPropertyOptional({
+    example: 'link',
+    description: 'segment name (lower case, ≤ 31 characters); every action but the route actions',
+  })
+  @ValidateIf((o: CreateProposalDto) => !isRouteKind(o.action))
   @Matches(SEGMENT_NAME, { message: 'segment must be lower-case letters, digits and dashes (1–31)' })
-  segment!: string;
+  segment?: string;
 
   @ApiPropertyOptional({ example: 'USDC', description: 'createSegment: the asset the segment lends' })
   @ValidateIf(uses('createSegment'))
@@ -148,6 +209,28 @@ export class CreateProposalDto {
   @ValidateIf(uses('createSegment', 'setGlobalCap'))
   @Matches(DECIMAL, { message: decimalMessage('globalCapUsd') })
   globalCapUsd?: string;
+
+  @ApiPropertyOptional({ type: RouteDto, description: 'allowRoute: the route to allow (or change), enabled' })
+  @ValidateIf(uses('allowRoute'))
+  @IsDefined({ message: 'route is required for allowRoute' })
+  @ValidateNested()
+  @Type(() => RouteDto)
+  route?: RouteDto;
+
+  @ApiPropertyOptional({
+    example: `0x${'0'.repeat(64)}`,
+    description: 'disableRoute, setRouteLimits: a route the hub router knows (GET /api/routes)',
+  })
+  @ValidateIf(uses('disableRoute', 'setRouteLimits'))
+  @Matches(ROUTE_ID, { message: 'routeId must be 0x and 64 hex digits' })
+  routeId?: string;
+
+  @ApiPropertyOptional({ type: RouteLimitsDto, description: 'setRouteLimits: the new limits (ids and enabled stay)' })
+  @ValidateIf(uses('setRouteLimits'))
+  @IsDefined({ message: 'limits are required for setRouteLimits' })
+  @ValidateNested()
+  @Type(() => RouteLimitsDto)
+  limits?: RouteLimitsDto;
 
   @ApiPropertyOptional({ minimum: 60, maximum: 31_536_000, description: 'signing window in seconds' })
   @IsOptional()
