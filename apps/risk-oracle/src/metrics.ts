@@ -73,6 +73,12 @@ export class RiskOracleMetrics {
     labelNames: ['segment', 'eid'],
     registers: [this.registry],
   });
+  readonly routingMoves = new Counter({
+    name: 'risk_routing_moves_total',
+    help: 'Liquidity moves the routing planner proposed (planned) and sent (sent, failed)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: 'risk_errors_total',
     help: 'Rounds that failed (RPC or database), by stage',

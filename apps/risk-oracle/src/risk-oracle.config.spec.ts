@@ -31,6 +31,31 @@ describe('loadRiskOracleSettings', () => {
     expect(message).toContain('RISK_CORRELATION_THRESHOLD must be a number from -1 to 1');
   });
 
+  it('plans liquidity routes in dry-run by default, and checks the routing mode and targets', () => {
+    const s = loadRiskOracleSettings({});
+    expect(s.routing.mode).toBe('dry-run');
+    expect(s.routing.intervalMs).toBe(60_000);
+    expect(s.routing.targets).toEqual({
+      sourceBelowBps: 5_000,
+      destinationAboveBps: 8_000,
+      destinationTargetBps: 7_000,
+      marginBps: 10,
+    });
+    expect(JSON.stringify(redactSettings(s))).not.toContain(s.routing.operatorKey.slice(2));
+    // submitting with the well-known devnet operator key is flagged like the other devnet keys
+    const keys = { RISK_STEWARD_KEY: `0x${'11'.repeat(32)}`, RISK_KEEPER_KEY: `0x${'22'.repeat(32)}` };
+    expect(loadRiskOracleSettings({ ...keys, RISK_ROUTING: 'dry-run' }).usingDevnetKeys).toBe(false);
+    expect(loadRiskOracleSettings({ ...keys, RISK_ROUTING: 'submit' }).usingDevnetKeys).toBe(true);
+    expect(() => loadRiskOracleSettings({ RISK_ROUTING: 'yes' })).toThrow(
+      'RISK_ROUTING must be one of off, dry-run, submit, got "yes"',
+    );
+    expect(() =>
+      loadRiskOracleSettings({ RISK_ROUTING_SOURCE_BELOW_BPS: '7500', RISK_ROUTING_TARGET_BPS: '7000' }),
+    ).toThrow(
+      /RISK_ROUTING_\* targets: routing targets must satisfy sourceBelow \(7500\) ≤ destinationTarget \(7000\)/,
+    );
+  });
+
   it('keeps the correlation window inside the price window', () => {
     expect(() => loadRiskOracleSettings({ RISK_WINDOW: '10', RISK_CORRELATION_WINDOW: '10' })).toThrow(
       'RISK_CORRELATION_WINDOW must be at most RISK_WINDOW − 1 (9)',

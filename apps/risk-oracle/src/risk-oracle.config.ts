@@ -1,7 +1,26 @@
 import type { Hex } from 'viem';
 import { EnvReader } from '#app/chains';
 import { DEFAULT_MANIFEST_PATH, DEVNET_PRICE_PERIOD_SECONDS, devnetPrivateKey } from '#app/devnet';
-import { DEFAULT_RISK_CONFIG, type RiskConfig } from '#app/risk';
+import {
+  checkRoutingTargets,
+  DEFAULT_RISK_CONFIG,
+  DEFAULT_ROUTING_TARGETS,
+  RiskError,
+  type RiskConfig,
+  type RoutingTargets,
+} from '#app/risk';
+
+/** off: no planner; dry-run: plan and log only (GET /routing/plan); submit: also send the moves. */
+export const ROUTING_MODES = ['off', 'dry-run', 'submit'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+export interface RoutingSettings {
+  mode: RoutingMode;
+  intervalMs: number;
+  targets: RoutingTargets;
+  /** The router role's key (`route` on every chain's SegmentRouter); used in submit mode. */
+  operatorKey: Hex;
+}
 
 /** Every risk-oracle setting, validated once at boot. Defaults work against `npm start`'s devnet. */
 export interface RiskOracleSettings {
@@ -35,6 +54,8 @@ export interface RiskOracleSettings {
   /** segments under an active correlation alert are assessed with volatility × this (1: no tightening) */
   correlationStress: number;
   keeper: boolean;
+  /** The liquidity routing planner (DESIGN §6). */
+  routing: RoutingSettings;
   maxLogRange: bigint;
   httpHost: string;
   httpPort: number;
@@ -55,6 +76,7 @@ export function loadRiskOracleSettings(env: Env): RiskOracleSettings {
   const key = e.privateKey.bind(e);
   const stewardRaw = e.raw('RISK_STEWARD_KEY');
   const keeperRaw = e.raw('RISK_KEEPER_KEY');
+  const routing = loadRoutingSettings(e);
   const window = int('RISK_WINDOW', 30, 3, 10_000);
   const settings: RiskOracleSettings = {
     chainsFile: env.RISK_CHAINS_FILE || undefined,
@@ -64,7 +86,7 @@ export function loadRiskOracleSettings(env: Env): RiskOracleSettings {
     dataDir: env.RISK_DATA_DIR || '.data/risk-oracle',
     stewardKey: stewardRaw ? key('RISK_STEWARD_KEY', stewardRaw) : devnetPrivateKey('riskSteward'),
     keeperKey: keeperRaw ? key('RISK_KEEPER_KEY', keeperRaw) : devnetPrivateKey('keeper'),
-    usingDevnetKeys: !stewardRaw || !keeperRaw,
+    usingDevnetKeys: !stewardRaw || !keeperRaw || (routing.mode === 'submit' && !e.raw('RISK_ROUTE_OPERATOR_KEY')),
     pollMs: int('RISK_POLL_MS', 1_000, 50, 600_000),
     assessIntervalMs: int('RISK_ASSESS_INTERVAL_MS', 30_000, 100, 86_400_000),
     largeMoveBps: int('RISK_LARGE_MOVE_BPS', 500, 1, 10_000),
@@ -87,6 +109,7 @@ export function loadRiskOracleSettings(env: Env): RiskOracleSettings {
     correlationHysteresis: real('RISK_CORRELATION_HYSTERESIS', 0.1, 0, 2),
     correlationStress: real('RISK_CORRELATION_STRESS', 1.5, 1, 10),
     keeper: bool('RISK_KEEPER', true),
+    routing,
     maxLogRange: BigInt(int('RISK_MAX_LOG_RANGE', 2_000, 1, 100_000)),
     httpHost: env.RISK_HTTP_HOST || '127.0.0.1',
     httpPort: int('RISK_HTTP_PORT', 3200, 0, 65_535),
@@ -104,7 +127,35 @@ export function redactSettings(s: RiskOracleSettings): Record<string, unknown> {
     ...s,
     stewardKey: '[redacted]',
     keeperKey: '[redacted]',
+    routing: { ...s.routing, operatorKey: '[redacted]' },
     databaseUrl: s.databaseUrl?.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1:***@'),
     maxLogRange: s.maxLogRange.toString(),
+  };
+}
+
+/** RISK_ROUTING and its settings; bad values join the reader's problems. */
+function loadRoutingSettings(e: EnvReader): RoutingSettings {
+  const rawMode = e.raw('RISK_ROUTING') ?? 'dry-run';
+  const mode = ROUTING_MODES.find((m) => m === rawMode);
+  if (!mode) e.problems.push(`RISK_ROUTING must be one of ${ROUTING_MODES.join(', ')}, got "${rawMode}"`);
+  const d = DEFAULT_ROUTING_TARGETS;
+  const targets: RoutingTargets = {
+    sourceBelowBps: e.int('RISK_ROUTING_SOURCE_BELOW_BPS', d.sourceBelowBps, 0, 10_000),
+    destinationAboveBps: e.int('RISK_ROUTING_DESTINATION_ABOVE_BPS', d.destinationAboveBps, 0, 10_000),
+    destinationTargetBps: e.int('RISK_ROUTING_TARGET_BPS', d.destinationTargetBps, 1, 10_000),
+    marginBps: e.int('RISK_ROUTING_MARGIN_BPS', d.marginBps, 0, 1_000),
+  };
+  try {
+    checkRoutingTargets(targets);
+  } catch (error) {
+    if (!(error instanceof RiskError)) throw error;
+    e.problems.push(`RISK_ROUTING_* targets: ${error.message}`);
+  }
+  const keyRaw = e.raw('RISK_ROUTE_OPERATOR_KEY');
+  return {
+    mode: mode ?? 'off',
+    intervalMs: e.int('RISK_ROUTING_INTERVAL_MS', 60_000, 100, 86_400_000),
+    targets,
+    operatorKey: keyRaw ? e.privateKey('RISK_ROUTE_OPERATOR_KEY', keyRaw) : devnetPrivateKey('routeOperator'),
   };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { hexToString, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import type { RiskRepository } from '#app/persistence';
 import {
   assessmentToJson,
@@ -30,16 +30,7 @@ import {
 import { Steward } from './pipeline/steward.js';
 import type { RiskOracleSettings } from './risk-oracle.config.js';
 import { ORACLE_CHAINS, RISK_REPOSITORY, RISK_SETTINGS } from './tokens.js';
-
-/** A segment name for logs: the bytes32 id as text when it is one (`weth`), else the hex. */
-export function segmentName(id: Hex): string {
-  try {
-    const text = hexToString(id, { size: 32 }).replace(/\0+$/, '');
-    return /^[\x20-\x7e]+$/.test(text) ? text : id;
-  } catch {
-    return id;
-  }
-}
+import { fromBytes32Name } from '#app/messaging';
 
 interface Prepared {
   state: SegmentState;
@@ -100,7 +91,10 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     if (this.settings.usingDevnetKeys)
-      this.logger.warn({ at: 'RiskOracle#boot', message: 'using the well-known devnet steward/keeper keys' });
+      this.logger.warn({
+        at: 'RiskOracle#boot',
+        message: 'using well-known devnet keys (steward, keeper or route operator)',
+      });
     this.scheduler.addInterval(
       'risk-poll',
       setInterval(() => void this.poll(), this.settings.pollMs),
@@ -127,10 +121,10 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       for (const chain of this.chains) await this.stage('index', chain.eid, () => this.index(chain));
       await this.stage('follow', this.hub.eid, async () => {
         for (const p of await this.steward.follow()) {
-          this.metrics.proposals.inc({ segment: segmentName(p.segment), status: 'applied' });
+          this.metrics.proposals.inc({ segment: fromBytes32Name(p.segment), status: 'applied' });
           this.logger.log({
             at: 'Steward#applied',
-            segment: segmentName(p.segment),
+            segment: fromBytes32Name(p.segment),
             proposal: p.id,
             chains: p.appliedOn,
           });
@@ -187,11 +181,11 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
   private async keep(chain: OracleChain): Promise<void> {
     const round = await this.keeper.tick(chain);
     for (const l of round.liquidations) {
-      this.metrics.liquidations.inc({ segment: segmentName(l.segment), eid: String(l.eid), result: l.status });
+      this.metrics.liquidations.inc({ segment: fromBytes32Name(l.segment), eid: String(l.eid), result: l.status });
       const log = {
         at: 'Keeper#liquidate',
         eid: l.eid,
-        segment: segmentName(l.segment),
+        segment: fromBytes32Name(l.segment),
         owner: l.owner,
         tx: l.txHash,
         error: l.error,
@@ -200,7 +194,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       else this.logger.warn(log);
     }
     for (const [segment, debt] of round.badDebt)
-      this.metrics.badDebt.set({ segment: segmentName(segment), eid: String(chain.eid) }, Number(debt));
+      this.metrics.badDebt.set({ segment: fromBytes32Name(segment), eid: String(chain.eid) }, Number(debt));
   }
 
   /**
@@ -254,7 +248,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
         prepared.push({ state, borrow, collaterals, accounts, answers });
       } catch (error) {
         // one segment's bad read (an RPC error, a young feed) must not stop the others
-        if (!(error instanceof RiskError)) this.failed(`read ${segmentName(id)}`, this.hub.eid, error);
+        if (!(error instanceof RiskError)) this.failed(`read ${fromBytes32Name(id)}`, this.hub.eid, error);
         const reason = error instanceof RiskError ? `${error.code}: ${error.message}` : 'read failed';
         skipped.push({ segment: id, reason });
       }
@@ -276,7 +270,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
     );
     const pairs = correlatedPairs(matrix, s.correlationThreshold);
     this.latestCorrelation = {
-      segments: matrix.segments.map(segmentName),
+      segments: matrix.segments.map(fromBytes32Name),
       // a flat index has no correlation (NaN): null in JSON
       values: matrix.segments.map(
         (_, i) =>
@@ -301,7 +295,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       if (raised)
         this.logger.warn({
           at: 'RiskOracle#correlationAlert',
-          segments: [segmentName(pair.a), segmentName(pair.b)],
+          segments: [fromBytes32Name(pair.a), fromBytes32Name(pair.b)],
           rho: pair.rho,
           threshold: s.correlationThreshold,
           window: s.correlationWindow,
@@ -317,7 +311,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
         await this.repo.clearAlert(alert.id);
         this.logger.log({
           at: 'RiskOracle#correlationCleared',
-          segments: [segmentName(alert.segmentA), segmentName(alert.segmentB)],
+          segments: [fromBytes32Name(alert.segmentA), fromBytes32Name(alert.segmentB)],
           rho,
         });
         continue;
@@ -332,13 +326,13 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
   private async assess(reason: string): Promise<AssessRound> {
     const now = Math.floor(Date.now() / 1000);
     const { prepared, skipped } = await this.prepare(now);
-    for (const s of skipped) this.metrics.assessments.inc({ segment: segmentName(s.segment), outcome: 'skipped' });
+    for (const s of skipped) this.metrics.assessments.inc({ segment: fromBytes32Name(s.segment), outcome: 'skipped' });
     const { matrix, stressed } = await this.correlate(prepared);
     const chainNow = Number((await this.hub.client.getBlock()).timestamp);
     const open = await this.repo.proposals({ status: 'submitted' });
     const assessed: SegmentAssessment[] = [];
     for (const p of prepared) {
-      const name = segmentName(p.state.id);
+      const name = fromBytes32Name(p.state.id);
       const stress = stressed.has(p.state.id.toLowerCase() as Hex) ? this.settings.correlationStress : 1;
       try {
         assessed.push(
@@ -366,7 +360,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
     chainNow: number,
     pending: boolean,
   ): Promise<SegmentAssessment> {
-    const name = segmentName(p.state.id);
+    const name = fromBytes32Name(p.state.id);
     const a = assessSegment(
       {
         segment: p.state.id,
@@ -395,7 +389,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       this.metrics.esUsd.set({ segment: name, method }, t.esUsd);
     }
     for (const asset of a.assets)
-      this.metrics.volatility.set({ segment: name, asset: segmentName(asset.assetId) }, asset.relativeVolatility);
+      this.metrics.volatility.set({ segment: name, asset: fromBytes32Name(asset.assetId) }, asset.relativeVolatility);
     this.metrics.nearLiquidation.set({ segment: name }, a.headroom.withinMarginShareBps / 10_000);
     await this.maybeSubmit(a, id, chainNow, pending);
     return a;
@@ -407,7 +401,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
     chainNow: number,
     pending: boolean,
   ): Promise<void> {
-    const name = segmentName(a.segment);
+    const name = fromBytes32Name(a.segment);
     const d = a.decision;
     if (!d.changed || d.blocked.length > 0 || !this.settings.submit) return;
     if (pending) {
@@ -433,7 +427,7 @@ export class RiskOracleService implements OnApplicationBootstrap, OnApplicationS
       tx: p.txHash,
       error: p.error,
       assets: d.params.assets.map((x) => ({
-        asset: segmentName(x.assetId),
+        asset: fromBytes32Name(x.assetId),
         ltv: x.ltvBps,
         threshold: x.liqThresholdBps,
         bonus: x.liqBonusBps,

@@ -10,6 +10,8 @@ export * from './errors.js';
 export * from './headroom.js';
 export * from './normal.js';
 export * from './policy.js';
+export * from './routing.js';
+export * from './routing-chain.js';
 export * from './rules.js';
 export * from './tail-risk.js';
 export * from './units.js';

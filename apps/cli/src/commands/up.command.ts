@@ -100,7 +100,7 @@ export function upCommand(): Command {
           out(`segments: controller ${hub.contracts.segmentController} on ${hub.name}; a SegmentVault on every chain`);
           out(`relayer:  http://127.0.0.1:${opts.relayerPort}  (/packets, /health, /ready, /metrics)`);
           out(
-            `risk:     http://127.0.0.1:${opts.riskPort}  (/segments, /alerts, /proposals, /liquidations, /health, /metrics)`,
+            `risk:     http://127.0.0.1:${opts.riskPort}  (/segments, /alerts, /proposals, /liquidations, /routing/plan, /health, /metrics)`,
           );
           out('          play a price path with `npm run segctl -- scenario play crv-crash`');
           out(`governance: http://127.0.0.1:${opts.governancePort}  (console; API under /api; OpenAPI at /docs)`);

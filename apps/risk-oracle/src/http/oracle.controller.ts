@@ -10,8 +10,8 @@ import {
 } from '@nestjs/common';
 import { isHex, type Hex } from 'viem';
 import type { ProposalStatus, RiskRepository } from '#app/persistence';
-import { toBytes32Name } from '#app/messaging';
-import { RiskOracleService, segmentName } from '../risk-oracle.service.js';
+import { toBytes32Name, fromBytes32Name } from '#app/messaging';
+import { RiskOracleService } from '../risk-oracle.service.js';
 import { redactSettings, type RiskOracleSettings } from '../risk-oracle.config.js';
 import { RISK_REPOSITORY, RISK_SETTINGS } from '../tokens.js';
 
@@ -66,7 +66,7 @@ export class OracleController {
         decision: { changed: boolean; blocked: string[] };
       };
       return {
-        segment: segmentName(r.segment),
+        segment: fromBytes32Name(r.segment),
         id: r.segment,
         assessmentId: r.id,
         computedAt: r.computedAt,
@@ -75,7 +75,7 @@ export class OracleController {
         esUsd: a.historical.esUsd,
         esShareBps: a.esShareBps,
         nearLiquidationShareBps: a.headroom.withinMarginShareBps,
-        volatility: Object.fromEntries(a.assets.map((x) => [segmentName(x.assetId), x.relativeVolatility])),
+        volatility: Object.fromEntries(a.assets.map((x) => [fromBytes32Name(x.assetId), x.relativeVolatility])),
         proposes: a.decision.changed,
         blocked: a.decision.blocked,
       };
@@ -88,7 +88,7 @@ export class OracleController {
     const id = segmentId(raw);
     const row = (await this.repo.latestAssessments()).find((r) => r.segment.toLowerCase() === id);
     if (!row) throw new NotFoundException(`no assessment of segment ${raw} yet`);
-    return { ...row, segmentName: segmentName(row.segment) };
+    return { ...row, fromBytes32Name: fromBytes32Name(row.segment) };
   }
 
   /** The last cross-segment correlation matrix (null before the first assessment of two segments). */
@@ -102,7 +102,7 @@ export class OracleController {
     if (active !== undefined && active !== 'true' && active !== 'false')
       throw new NotFoundException('active must be true or false');
     const alerts = await this.repo.alerts(active === undefined ? {} : { active: active === 'true' });
-    return alerts.map((a) => ({ ...a, segments: [segmentName(a.segmentA), segmentName(a.segmentB)] }));
+    return alerts.map((a) => ({ ...a, segments: [fromBytes32Name(a.segmentA), fromBytes32Name(a.segmentB)] }));
   }
 
   @Get('proposals')
@@ -115,7 +115,7 @@ export class OracleController {
     });
     return rows.map((p) => ({
       ...p,
-      segmentName: segmentName(p.segment),
+      fromBytes32Name: fromBytes32Name(p.segment),
       paramsEpoch: p.paramsEpoch?.toString() ?? null,
     }));
   }
@@ -125,7 +125,7 @@ export class OracleController {
     const rows = await this.repo.liquidations(segment ? segmentId(segment) : undefined);
     return rows.map((l) => ({
       ...l,
-      segmentName: segmentName(l.segment),
+      fromBytes32Name: fromBytes32Name(l.segment),
       sub: l.sub.toString(),
       repayAmount: l.repayAmount.toString(),
     }));
