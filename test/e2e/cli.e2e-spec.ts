@@ -55,6 +55,11 @@ describe('segctl', () => {
       ['scenario', '--help'],
       ['scenario', 'play', '--help'],
       ['scenario', 'report', '--help'],
+      ['route', '--help'],
+      ['route', 'ls', '--help'],
+      ['route', 'send', '--help'],
+      ['route', 'transfers', '--help'],
+      ['route', 'plan', '--help'],
     ]) {
       const r = segctl(args);
       expect({ args, code: r.code }).toEqual({ args, code: 0 });
@@ -108,6 +113,23 @@ describe('segctl', () => {
       'correlated-1.0-loss.svg',
     ]);
     expect(readFileSync(join(out, 'charts', 'aave-crv-2022-loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  it('route commands refuse a malformed route id, key, state or targets and a missing devnet, naming what is wrong', () => {
+    const badId = segctl(['route', 'send', '0x1234', '1']);
+    expect(badId.code).not.toBe(0);
+    expect(badId.err).toMatch(/a route id is 0x followed by 64 hex digits/);
+    const badKey = segctl(['route', 'send', `0x${'ab'.repeat(32)}`, '1', '--key', 'secret']);
+    expect(badKey.code).not.toBe(0);
+    expect(badKey.err).toMatch(/a private key is 0x followed by 64 hex digits/);
+    const badState = segctl(['route', 'transfers', '--state', 'lost']);
+    expect(badState.err).toMatch(/one of None, Sent, Delivered, Refunded, Credited, RefundSent/);
+    const none = segctl(['route', 'ls', '--manifest', join(dir, 'none.json')]);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain(`no devnet manifest at ${join(dir, 'none.json')} (start one with \`segctl devnet up\``);
+    const badTargets = segctl(['route', 'plan', '--target', '9000', '--manifest', join(dir, 'none.json')]);
+    expect(badTargets.code).not.toBe(0);
+    expect(badTargets.err).toMatch(/destinationTarget \(9000\) ≤ destinationAbove \(8000\)/);
   });
 
   it('reports a missing devnet in status', () => {
