@@ -250,7 +250,19 @@ describe('SegmentRouter', () => {
     };
     const { applyArgs } = await w.allowRoute(disable);
     expect(await revertName(w.routerCall(hub, stranger, 'applyRoute', applyArgs))).toBe('ProposalAlreadyApplied');
-    await w.relayAll();
+    // a transfer sent before the source heard of it: the destination has the route disabled by the
+    // time the transfer arrives, refuses it, and the source segment gets it back
+    const before = await ledger(s1, 'weth');
+    const late = await send(s1, cross, usdc('700'));
+    await w.relayAll(); // the disable reaches both ends, then the transfer reaches the destination
+    expect((await transfer(s2, late)).state).toBe(State.RefundSent);
+    await w.relayAll(); // the refund
+    expect((await transfer(s1, late)).state).toBe(State.Refunded);
+    const after = await ledger(s1, 'weth');
+    expect({ cash: after.cash, routedOut: after.routedOut }).toEqual({
+      cash: before.cash,
+      routedOut: before.routedOut,
+    });
     expect(await revertName(w.routerCall(s1, operator(), 'route', [cross, usdc('1')]))).toBe('RouteDisabled');
     expect(await w.readRouter<bigint>(s1, 'routeEpoch', [cross])).toBe(2n);
   });

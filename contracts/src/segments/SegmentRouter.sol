@@ -316,8 +316,13 @@ contract SegmentRouter is OApp, ReentrancyGuardTransient {
         );
     }
 
-    /// @dev Empty when credited; otherwise why not (the vault's revert data, or ReserveTooSmall).
+    /// @dev Empty when credited; otherwise why not (the route unknown or disabled on this chain, the
+    /// vault's revert data, or ReserveTooSmall).
     function _credit(RouteTransferMessage memory m) internal returns (bytes memory reason) {
+        // the destination holds the route too (governance sends it to both ends): a route it does not
+        // know, or has disabled, is refused here as well, not only at the source
+        if (routeEpoch[m.routeId] == 0) return abi.encodeWithSelector(RouteNotFound.selector, m.routeId);
+        if (!_routes[m.routeId].enabled) return abi.encodeWithSelector(RouteDisabled.selector, m.routeId);
         address token = vault.config(m.dstSegment).borrowAsset.token;
         if (token == address(0)) return abi.encodeWithSelector(SegmentVault.SegmentNotFound.selector, m.dstSegment);
         if (reserve[token] < m.amount) {
