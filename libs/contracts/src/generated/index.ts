@@ -9,6 +9,7 @@ export { EndpointV2 } from './EndpointV2.js';
 export { EndpointV2View } from './EndpointV2View.js';
 export { Executor } from './Executor.js';
 export { ExecutorFeeLib } from './ExecutorFeeLib.js';
+export { HookToken } from './HookToken.js';
 export { LzExecutor } from './LzExecutor.js';
 export { PriceFeed } from './PriceFeed.js';
 export { ReceiveUln302 } from './ReceiveUln302.js';
