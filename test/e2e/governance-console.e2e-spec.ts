@@ -180,6 +180,8 @@ describe('governance console in a real browser', () => {
     for (const cell of await cells.all()) {
       await expect(cell.getAttribute('data-applied')).resolves.toBe('true');
       await expect(cell.textContent()).resolves.toContain('Active');
+      // insurance in the borrow asset's units (0 USDC in a new segment), not raw base units
+      await expect(cell.textContent()).resolves.toMatch(/insurance 0(\.0+)? USDC/);
     }
 
     // the other panels: the relayer's messages (the broadcast to the spokes among them), the new

@@ -28,7 +28,13 @@ interface ProposalView {
   threshold: number;
   eta: number | null;
   error: string | null;
-  propagation: { eid: number; applied: boolean; routeEpoch?: number; requiredEpoch?: number | null }[];
+  propagation: {
+    eid: number;
+    applied: boolean;
+    routeEpoch?: number;
+    requiredEpoch?: number | null;
+    message?: { guid: string; stage: string } | null;
+  }[];
   route: RouteProposalView | null;
   typedData?: TypedData;
 }
@@ -170,6 +176,20 @@ describe('Governance.api', () => {
       90_000,
     );
     expect(applied.propagation.map((c) => c.eid).sort()).toEqual([...w.eids].sort());
+    // the relayer's record of each message the execute sent: delivered to each spoke, none to the hub
+    const delivered = await waitFor(
+      'the relayer recording both messages delivered',
+      async () => {
+        const v = (await api<ProposalView>('GET', `/api/proposals/${p.id}`)).body;
+        return v.propagation.every((c) => c.eid === w.hubEid || c.message?.stage === 'delivered') ? v : undefined;
+      },
+      30_000,
+    );
+    for (const c of delivered.propagation) {
+      if (c.eid === w.hubEid) expect(c.message).toBeNull();
+      else
+        expect(c.message).toEqual(expect.objectContaining({ stage: 'delivered', guid: expect.stringMatching(/^0x/) }));
+    }
     const segment = (
       await api<{ status: string; chains: { applied: boolean; status: string }[] }>('GET', '/api/segments/link')
     ).body;

@@ -41,6 +41,7 @@ function amount(value) {
 function fixed(raw, decimals) {
   if (raw === null || raw === undefined || !/^-?\d+$/.test(String(raw))) return amount(raw);
   const text = String(raw);
+  if (decimals === 0) return amount(text);
   const digits = text.replace('-', '').padStart(decimals + 1, '0');
   return amount(`${text.startsWith('-') ? '-' : ''}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`);
 }
@@ -67,10 +68,12 @@ function toMs(value) {
 const time = (ms) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
 const clock = (value) => (toMs(value) === null ? '—' : time(toMs(value)));
 
-function countdown(value) {
+/** Time left until `value`, counted on the hub's clock (`chainTime`) when the API gives it. */
+function countdown(value, chainTime) {
   const ms = toMs(value);
   if (ms === null) return '—';
-  const left = Math.round((ms - Date.now()) / 1000);
+  const now = toMs(chainTime) ?? Date.now();
+  const left = Math.round((ms - now) / 1000);
   if (left <= 0) return 'elapsed';
   if (left < 120) return `in ${left} s`;
   return left < 7200 ? `in ${Math.round(left / 60)} min` : `in ${Math.round(left / 3600)} h`;
@@ -162,7 +165,13 @@ function matrixCell(s, c) {
       el('span', { class: 'tick', title: cell.applied ? 'applied' : 'not applied yet' }, cell.applied ? '✓' : '…'),
     ),
     el('div', { class: 'small' }, `utilisation ${pct(cell.utilisationBps)}`),
-    el('div', { class: 'small', title: `base units of ${s.borrowAsset}` }, `insurance ${amount(cell.insurance)}`),
+    el(
+      'div',
+      { class: 'small', 'data-insurance': cell.insurance ?? '' },
+      typeof s.borrowDecimals === 'number'
+        ? `insurance ${fixed(cell.insurance, s.borrowDecimals)} ${s.borrowAsset}`
+        : `insurance ${amount(cell.insurance)} (base units of ${s.borrowAsset})`,
+    ),
   );
 }
 
@@ -209,8 +218,8 @@ function renderMatrix() {
 
 function timelock(p) {
   const eta = p.eta === null || p.eta === undefined ? null : p.eta;
-  if (p.status === 'queued' && eta !== null) return `eta ${clock(eta)} (${countdown(eta)})`;
-  if (p.status === 'pending') return `sign by ${clock(p.deadline)} (${countdown(p.deadline)})`;
+  if (p.status === 'queued' && eta !== null) return `eta ${clock(eta)} (${countdown(eta, p.chainTime)})`;
+  if (p.status === 'pending') return `sign by ${clock(p.deadline)} (${countdown(p.deadline, p.chainTime)})`;
   return eta !== null ? `eta ${clock(eta)}` : '—';
 }
 
@@ -247,7 +256,13 @@ function renderProposals() {
         el(
           'div',
           { class: 'chips' },
-          propagation.map((x) => el('span', { class: `chip ${x.applied ? 'ok' : 'wait'}` }, x.name || x.eid)),
+          propagation.map((x) => {
+            // where the message carrying it is, as the relayer records it, until the chain applied it
+            const stage = !x.applied && x.message ? ` · ${x.message.stage}` : '';
+            const attrs = { class: `chip ${x.applied ? 'ok' : 'wait'}`, 'data-eid': x.eid };
+            if (x.message && x.message.lastError) attrs.title = x.message.lastError;
+            return el('span', attrs, `${x.name || x.eid}${stage}`);
+          }),
         ),
       ),
     );

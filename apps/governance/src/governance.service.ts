@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
+  BaseError,
   decodeFunctionData,
   hashTypedData,
+  HttpRequestError,
   parseEventLogs,
   parseTransaction,
   recoverTransactionAddress,
   recoverTypedDataAddress,
+  TimeoutError,
   type Address,
   type Hex,
   type TransactionSerialized,
@@ -23,7 +26,15 @@ import {
   fromBytes32Name,
 } from '#app/messaging';
 import { DuplicateSignatureError, type GovernanceProposal } from '#app/persistence';
-import { controllerSegment, readRoles, segmentIds, vaultSegment, type GovernanceChain, type Hub } from './chains.js';
+import {
+  controllerSegment,
+  hubAsset,
+  readRoles,
+  segmentIds,
+  vaultSegment,
+  type GovernanceChain,
+  type Hub,
+} from './chains.js';
 import { GovernanceError } from './errors.js';
 import type { GovernanceContext } from './governance.context.js';
 import { buildAction } from './proposals/action.js';
@@ -32,6 +43,14 @@ import { RoutesService } from './routes/routes.service.js';
 
 const json = (v: unknown): unknown =>
   JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+/** A message carrying a proposal to a chain, as the relayer records it. */
+interface RelayedMessage {
+  guid: Hex;
+  stage: string;
+  attempts: number;
+  lastError: string | null;
+}
+
 /** SegmentController.ProposalState. */
 const ON_CHAIN = { Executed: 2, Cancelled: 3 } as const;
 /** Errors that no retry can fix: the proposal is marked failed. */
@@ -307,9 +326,7 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     if (from.toLowerCase() !== roles.guardian.toLowerCase())
       throw new GovernanceError('FORBIDDEN', `signedTransaction: signed by ${from}, not the guardian`);
     await this.existing(segment, segmentName);
-    const hash = await this.hub.client.sendRawTransaction({
-      serializedTransaction: signedTransaction,
-    });
+    const hash = await this.sendGuardianTransaction(tx, from, signedTransaction as TransactionSerialized);
     const receipt = await this.hub.client.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new GovernanceError('CHAIN', `freeze reverted in ${hash}`);
     await this.ctx.repo.record('segment.frozen', from, { segment: segmentName, tx: hash });
@@ -317,9 +334,50 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
     return { segment: segmentName, tx: hash };
   }
 
+  /**
+   * Sends the guardian's transaction only when the hub would mine it: signed for the hub's chain, at
+   * the guardian's next nonce, and with gas and value a dry run on the hub accepts. Anything else
+   * would fail on chain or wait in the mempool for ever, holding the request open; it is refused.
+   */
+  private async sendGuardianTransaction(
+    tx: ReturnType<typeof parseTransaction>,
+    from: Address,
+    serialized: TransactionSerialized,
+  ): Promise<Hex> {
+    if (tx.chainId !== this.hub.chainId)
+      throw new GovernanceError(
+        'INVALID',
+        `signedTransaction: signed for chain ${tx.chainId ?? 'none'}, the hub is chain ${this.hub.chainId}`,
+      );
+    const next = await this.hub.client.getTransactionCount({ address: from, blockTag: 'pending' });
+    const nonce = tx.nonce ?? 0;
+    if (nonce !== next)
+      throw new GovernanceError(
+        nonce < next ? 'CONFLICT' : 'INVALID',
+        `signedTransaction: nonce ${nonce}, the guardian's next nonce is ${next}`,
+      );
+    try {
+      await this.hub.client.call({
+        account: from,
+        to: this.hub.controller,
+        data: tx.data,
+        value: tx.value,
+        gas: tx.gas,
+      });
+      return await this.hub.client.sendRawTransaction({ serializedTransaction: serialized });
+    } catch (cause) {
+      const unreachable =
+        !(cause instanceof BaseError) ||
+        cause.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError) !== null;
+      if (unreachable) throw new GovernanceError('CHAIN', `freeze: ${revertReason(cause)}`, { cause });
+      // the hub answered and refused it (a revert, too little gas, a fee under the base fee…): the request's fault
+      throw new GovernanceError('INVALID', `signedTransaction: the hub refuses it: ${revertReason(cause)}`, { cause });
+    }
+  }
+
   // ---------------------------------------------------------------- reads
 
-  async view(id: Hex, threshold?: number) {
+  async view(id: Hex, threshold?: number, chainTime?: number) {
     const p = await this.load(id);
     const [signatures, roles, routeConfig] = await Promise.all([
       this.ctx.repo.signatures(id),
@@ -337,6 +395,8 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       threshold: roles.threshold,
       eta: p.eta,
       deadline: p.deadline,
+      /** The hub's clock (latest block time) that `eta` and `deadline` count against. */
+      chainTime: chainTime ?? (await this.chainTime()),
       queueTx: p.queueTx,
       executeTx: p.executeTx,
       error: p.error,
@@ -346,21 +406,32 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       propagation: routeConfig
         ? routeConfig.propagation
         : p.status === 'executed' && p.segment
-          ? await this.propagation(p.segment)
+          ? await this.propagation(p.segment, p.executeTx)
           : this.ctx.chains.map((c) => ({ eid: c.eid, name: c.name, applied: false })),
     };
   }
 
   async list() {
     // the governor set is read once for the whole list
-    const [proposals, roles] = await Promise.all([this.ctx.repo.proposals(), readRoles(this.hub)]);
-    return Promise.all(proposals.map((p) => this.view(p.id, roles.threshold)));
+    const [proposals, roles, now] = await Promise.all([
+      this.ctx.repo.proposals(),
+      readRoles(this.hub),
+      this.chainTime(),
+    ]);
+    return Promise.all(proposals.map((p) => this.view(p.id, roles.threshold, now)));
   }
 
-  /** Per chain: has the vault applied the controller's current epochs for this segment? */
-  async propagation(segmentName: string) {
+  /**
+   * Per chain: has the vault applied the controller's current epochs for this segment, and where
+   * is the message that carries them (the relayer's record of the packet the execute transaction
+   * sent to that chain; null on the hub, or when no relayer is configured or it has none)?
+   */
+  async propagation(segmentName: string, executeTx?: Hex | null) {
     const id = toBytes32Name(segmentName);
-    const c = await controllerSegment(this.hub, id);
+    const [c, messages] = await Promise.all([
+      controllerSegment(this.hub, id),
+      executeTx ? this.packetsSentBy(executeTx) : new Map<number, RelayedMessage>(),
+    ]);
     return Promise.all(
       this.ctx.chains.map(async (chain) => {
         const v = await vaultSegment(chain, id);
@@ -369,9 +440,26 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
           v.config.paramsEpoch >= c.paramsEpoch &&
           v.config.boundaryEpoch >= c.boundaryEpoch &&
           v.config.statusEpoch >= c.statusEpoch;
-        return { eid: chain.eid, name: chain.name, applied };
+        return { eid: chain.eid, name: chain.name, applied, message: messages.get(chain.eid) ?? null };
       }),
     );
+  }
+
+  /** The relayer's records of the packets a transaction sent, by destination (empty without a relayer). */
+  private async packetsSentBy(txHash: Hex): Promise<Map<number, RelayedMessage>> {
+    const url = this.ctx.settings.relayerUrl;
+    const out = new Map<number, RelayedMessage>();
+    if (!url) return out;
+    try {
+      const res = await fetch(`${url}/packets?srcTx=${txHash}&limit=100`, { signal: AbortSignal.timeout(2_000) });
+      if (!res.ok) return out;
+      for (const p of (await res.json()) as (RelayedMessage & { dstEid: number })[]) {
+        out.set(p.dstEid, { guid: p.guid, stage: p.stage, attempts: p.attempts, lastError: p.lastError });
+      }
+    } catch (error) {
+      this.log.warn({ at: 'Governance#packetsSentBy', txHash, reason: revertReason(error) });
+    }
+    return out;
   }
 
   async segments() {
@@ -394,12 +482,15 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
   private async segment(id: Hex, known?: Awaited<ReturnType<typeof controllerSegment>>) {
     const c = known ?? (await controllerSegment(this.hub, id));
     const params = decodeStoredRiskParams(c.params);
-    const chains = await Promise.all(
-      this.ctx.chains.map(async (chain) => ({
-        ...(await this.chainState(chain, id, c)),
-        attestation: await this.attestation(id, chain.eid),
-      })),
-    );
+    const [chains, borrow] = await Promise.all([
+      Promise.all(
+        this.ctx.chains.map(async (chain) => ({
+          ...(await this.chainState(chain, id, c)),
+          attestation: await this.attestation(id, chain.eid),
+        })),
+      ),
+      hubAsset(this.hub, c.borrowAssetId),
+    ]);
     return {
       name: fromBytes32Name(id),
       id,
@@ -408,6 +499,8 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       boundaryEpoch: Number(c.boundaryEpoch),
       statusEpoch: Number(c.statusEpoch),
       borrowAsset: fromBytes32Name(c.borrowAssetId),
+      /** Decimals of the borrow asset: amounts in `chains` (insurance, …) are in its base units. */
+      borrowDecimals: borrow?.decimals ?? null,
       collaterals: c.collateralIds.map(fromBytes32Name),
       globalCapUsd: c.globalCap.toString(),
       globalCollateralUsd: c.globalCollateral.toString(),

@@ -219,8 +219,15 @@ export class PacketRepository {
     const rows = await this.dataSource.query<PacketRow[]>(
       `SELECT * FROM relayer_packet
        WHERE ($1::varchar IS NULL OR stage = $1) AND ($2::integer IS NULL OR src_eid = $2) AND ($3::integer IS NULL OR dst_eid = $3)
+         AND ($5::varchar IS NULL OR src_tx_hash = $5)
        ORDER BY created_at DESC, guid LIMIT $4`,
-      [filter.stage ?? null, filter.srcEid ?? null, filter.dstEid ?? null, filter.limit],
+      [
+        filter.stage ?? null,
+        filter.srcEid ?? null,
+        filter.dstEid ?? null,
+        filter.limit,
+        filter.srcTxHash?.toLowerCase() ?? null,
+      ],
     );
     return rows.map(toRecord);
   }

@@ -60,5 +60,7 @@ export interface PacketListFilter {
   stage?: PacketStage;
   srcEid?: number;
   dstEid?: number;
+  /** The source transaction that sent the packets (a governance execute, say). */
+  srcTxHash?: Hex;
   limit: number;
 }

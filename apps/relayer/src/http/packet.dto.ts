@@ -28,6 +28,11 @@ export class ListPacketsQuery {
   @Min(1)
   @Max(1000)
   limit?: number;
+
+  /** Only the packets sent by this source transaction. */
+  @IsOptional()
+  @Matches(/^0x[0-9a-fA-F]{64}$/, { message: 'srcTx must be a transaction hash (0x and 64 hex digits)' })
+  srcTx?: string;
 }
 
 /** A packet as the API shows it: bigints as decimal strings, never the database row. */

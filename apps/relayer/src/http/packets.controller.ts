@@ -37,6 +37,7 @@ export class PacketsController {
       ...(query.stage ? { stage: query.stage } : {}),
       ...(srcEid !== undefined ? { srcEid } : {}),
       ...(dstEid !== undefined ? { dstEid } : {}),
+      ...(query.srcTx ? { srcTxHash: query.srcTx as Hex } : {}),
     });
     return rows.map(toPacketView);
   }
