@@ -48,6 +48,24 @@ function messages(errors: ValidationError[], parent = ''): string[] {
   });
 }
 
+/** JSON bodies nested deeper are refused (400): class-transformer recurses once per level and would overflow the stack (500). */
+const MAX_JSON_DEPTH = 32;
+
+/** A JSON.parse reviver that refuses bodies nested deeper than MAX_JSON_DEPTH (it sees children before parents). */
+function depthLimit(): (key: string, value: unknown) => unknown {
+  const depths = new WeakMap<object, number>();
+  return (_key, value) => {
+    if (value === null || typeof value !== 'object') return value;
+    let depth = 1;
+    const children: unknown[] = Object.values(value);
+    for (const child of children)
+      if (child !== null && typeof child === 'object') depth = Math.max(depth, (depths.get(child) ?? 1) + 1);
+    if (depth > MAX_JSON_DEPTH) throw new SyntaxError(`request body nested deeper than ${MAX_JSON_DEPTH} levels`);
+    depths.set(value, depth);
+    return value;
+  };
+}
+
 /** Opens the database (migrated), reads the chains, serves the API, its OpenAPI document and the console. */
 export async function startGovernanceApp(
   settings: GovernanceSettings,
@@ -71,6 +89,7 @@ export async function startGovernanceApp(
         abortOnError: false,
       },
     );
+    app.useBodyParser('json', { reviver: depthLimit() });
     app.useGlobalPipes(
       new ValidationPipe({
         whitelist: true,

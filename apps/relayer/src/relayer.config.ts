@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Hex } from 'viem';
 import { EnvReader } from '#app/chains';
 import { DEFAULT_MANIFEST_PATH, devnetPrivateKey } from '#app/devnet';
+import { redactUrl } from '#app/persistence';
 
 /** Every relayer setting, validated once at boot. Defaults work against `npm start`'s devnet. */
 export interface RelayerSettings {
@@ -124,7 +125,7 @@ export function redactSettings(settings: RelayerSettings): Record<string, unknow
     ...settings,
     senderKey: '[redacted]',
     dvnSignerKeys: settings.dvnSignerKeys.map(() => '[redacted]'),
-    databaseUrl: settings.databaseUrl?.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1:***@'),
+    databaseUrl: settings.databaseUrl === undefined ? undefined : redactUrl(settings.databaseUrl),
     startBlock: settings.startBlock.toString(),
     startBlocks: Object.fromEntries([...settings.startBlocks].map(([eid, block]) => [eid, block.toString()])),
     maxLogRange: settings.maxLogRange.toString(),

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem';
 import { EnvReader } from '#app/chains';
 import { DEFAULT_MANIFEST_PATH, DEVNET_PRICE_PERIOD_SECONDS, devnetPrivateKey } from '#app/devnet';
+import { redactUrl } from '#app/persistence';
 import {
   checkRoutingTargets,
   DEFAULT_RISK_CONFIG,
@@ -128,7 +129,7 @@ export function redactSettings(s: RiskOracleSettings): Record<string, unknown> {
     stewardKey: '[redacted]',
     keeperKey: '[redacted]',
     routing: { ...s.routing, operatorKey: '[redacted]' },
-    databaseUrl: s.databaseUrl?.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1:***@'),
+    databaseUrl: s.databaseUrl === undefined ? undefined : redactUrl(s.databaseUrl),
     maxLogRange: s.maxLogRange.toString(),
   };
 }

@@ -177,6 +177,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A database URL safe to print: the password masked wherever it is (in the user info, with or
+ * without a user name, with `/` or `@` in it, or as a `password` query parameter).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1:***@');
+  const scheme = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/i.exec(url);
+  if (!scheme) return url.includes('@') ? '***' : url; // not a URL we can read: print nothing of what it may carry
+  const [, prefix, rest] = scheme as unknown as [string, string, string];
+  const at = rest.lastIndexOf('@');
+  const hostAndPath = at >= 0 ? rest.slice(at + 1) : rest;
+  const user = at >= 0 ? rest.slice(0, at).split(':')[0] : undefined;
+  const masked = hostAndPath.replace(/([?&]password=)[^&#]*/gi, '$1***');
+  return `${prefix}${user !== undefined ? `${user}:***@` : ''}${masked}`;
 }

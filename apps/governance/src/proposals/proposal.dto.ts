@@ -7,6 +7,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   Matches,
   Max,
@@ -48,10 +49,11 @@ const baseUnitsMessage = (field: string) =>
 export const ROUTE_ID = /^0x[0-9a-fA-F]{64}$/;
 const UINT32_MAX = 4_294_967_295;
 const bps = { minimum: 0, maximum: 10_000 };
+/** Validated for these actions, and for any other when present: a field that does not apply must still be well formed. */
 const uses =
   (...kinds: ProposalKind[]) =>
-  (o: CreateProposalDto) =>
-    kinds.includes(o.action);
+  (o: CreateProposalDto, value: unknown) =>
+    kinds.includes(o.action) || value !== undefined;
 const usesParams = uses('createSegment', 'setRiskParams', 'setBoundary');
 
 export class CollateralDto {
@@ -157,7 +159,7 @@ export class CreateProposalDto {
     example: 'link',
     description: 'segment name (lower case, ≤ 31 characters); every action but the route actions',
   })
-  @ValidateIf((o: CreateProposalDto) => !isRouteKind(o.action))
+  @ValidateIf((o: CreateProposalDto, value: unknown) => !isRouteKind(o.action) || value !== undefined)
   @Matches(SEGMENT_NAME, { message: 'segment must be lower-case letters, digits and dashes (1–31)' })
   segment?: string;
 
@@ -171,6 +173,7 @@ export class CreateProposalDto {
   @IsArray({ message: 'collaterals must be a list' })
   @ArrayMinSize(1, { message: 'collaterals must list at least one asset' })
   @ArrayMaxSize(16, { message: 'collaterals must list at most 16 assets' })
+  @IsObject({ each: true, message: 'collaterals must list objects' })
   @ValidateNested({ each: true })
   @Type(() => CollateralDto)
   collaterals?: CollateralDto[];
@@ -189,6 +192,7 @@ export class CreateProposalDto {
 
   @ApiPropertyOptional({ type: RatesDto })
   @IsOptional()
+  @IsObject({ message: 'rates must be an object' })
   @ValidateNested()
   @Type(() => RatesDto)
   rates?: RatesDto;
@@ -196,6 +200,7 @@ export class CreateProposalDto {
   @ApiPropertyOptional({ type: BoundsDto, description: 'setStewardBounds (required), createSegment (optional)' })
   @ValidateIf((o: CreateProposalDto) => o.action === 'setStewardBounds' || o.bounds !== undefined)
   @IsDefined({ message: 'bounds are required for setStewardBounds' })
+  @IsObject({ message: 'bounds must be an object' })
   @ValidateNested()
   @Type(() => BoundsDto)
   bounds?: BoundsDto;
@@ -213,6 +218,7 @@ export class CreateProposalDto {
   @ApiPropertyOptional({ type: RouteDto, description: 'allowRoute: the route to allow (or change), enabled' })
   @ValidateIf(uses('allowRoute'))
   @IsDefined({ message: 'route is required for allowRoute' })
+  @IsObject({ message: 'route must be an object' })
   @ValidateNested()
   @Type(() => RouteDto)
   route?: RouteDto;
@@ -228,6 +234,7 @@ export class CreateProposalDto {
   @ApiPropertyOptional({ type: RouteLimitsDto, description: 'setRouteLimits: the new limits (ids and enabled stay)' })
   @ValidateIf(uses('setRouteLimits'))
   @IsDefined({ message: 'limits are required for setRouteLimits' })
+  @IsObject({ message: 'limits must be an object' })
   @ValidateNested()
   @Type(() => RouteLimitsDto)
   limits?: RouteLimitsDto;
