@@ -7,10 +7,11 @@ import { SegmentController } from '#app/contracts';
 import { devnetAccount } from '#app/devnet';
 import { loadGovernanceSettings } from '../../apps/governance/src/governance.config.js';
 import { startGovernanceApp, type GovernanceApp } from '../../apps/governance/src/governance.app.js';
-import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
-import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import type { RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { seg, SegmentWorld } from '../support/segments.js';
 import { waitFor } from '../support/wait.js';
+import { startWorldRelayer } from '../support/services.js';
+import { PROPOSAL_KINDS, type ProposalKind } from '../../apps/governance/src/proposals/proposal.dto.js';
 
 /*
  * Every write endpoint of the governance API and the relayer's, fed generated requests.
@@ -31,18 +32,8 @@ const RUNS = 250;
 const BATCH = 8; // requests sent at once per run: RUNS × BATCH ≥ 2,000
 const BODY_LIMIT = 100 * 1024; // body-parser's default, which both apps keep
 
-const ACTIONS = [
-  'createSegment',
-  'setRiskParams',
-  'setBoundary',
-  'setStewardBounds',
-  'setStatus',
-  'setGlobalCap',
-  'allowRoute',
-  'disableRoute',
-  'setRouteLimits',
-] as const;
-type Action = (typeof ACTIONS)[number];
+const ACTIONS = PROPOSAL_KINDS;
+type Action = ProposalKind;
 const SEGMENTS = ['weth', 'crv', 'wbtc'] as const;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaedce6af48a03bbfd25e8cd0364141n;
 
@@ -820,16 +811,7 @@ describe('Api.fuzz', () => {
   beforeAll(async () => {
     w = await SegmentWorld.start({ chains: 3, timelockSeconds: 3 });
     const dir = join(w.devnet.manifestPath, '..');
-    relayer = await startRelayerApp(
-      loadRelayerSettings({
-        RELAYER_MANIFEST: w.devnet.manifestPath,
-        RELAYER_DATA_DIR: join(dir, 'relayer-db'),
-        RELAYER_HTTP_PORT: '0',
-        RELAYER_POLL_MS: '50',
-        RELAYER_ATTEST_INTERVAL_MS: '0',
-      }),
-      false,
-    );
+    relayer = await startWorldRelayer(w);
     gov = await startGovernanceApp(
       loadGovernanceSettings({
         GOV_MANIFEST: w.devnet.manifestPath,

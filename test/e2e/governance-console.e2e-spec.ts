@@ -7,9 +7,9 @@ import { parseUnits, type Hex, type TypedDataDefinition } from 'viem';
 import { devnetAccount } from '#app/devnet';
 import { startGovernanceApp } from '../../apps/governance/src/governance.app.js';
 import { loadGovernanceSettings } from '../../apps/governance/src/governance.config.js';
-import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
-import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
+import type { RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { asset, seg, SegmentWorld } from '../support/segments.js';
+import { startWorldRelayer } from '../support/services.js';
 
 /** Debian's Chromium: CI installs it with `apt-get install -y chromium`. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -87,16 +87,7 @@ describe('governance console in a real browser', () => {
       () => void Promise.all(w.eids.map((eid) => w.rpc(eid, 'evm_mine'))).catch(() => undefined),
       500,
     );
-    r.relayer = await startRelayerApp(
-      loadRelayerSettings({
-        RELAYER_MANIFEST: r.w.devnet.manifestPath,
-        RELAYER_DATA_DIR: join(tmp, 'relayer-db'),
-        RELAYER_HTTP_PORT: '0',
-        RELAYER_POLL_MS: '50',
-        RELAYER_ATTEST_INTERVAL_MS: '0',
-      }),
-      false,
-    );
+    r.relayer = await startWorldRelayer(r.w);
     r.gov = await startGovernanceApp(
       loadGovernanceSettings({
         GOV_MANIFEST: r.w.devnet.manifestPath,

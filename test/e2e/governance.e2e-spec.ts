@@ -9,10 +9,11 @@ import { chainConfigOf, devnetAccount, hubOf } from '#app/devnet';
 import { routeIdOf, type Route } from '#app/messaging';
 import { loadGovernanceSettings } from '../../apps/governance/src/governance.config.js';
 import { startGovernanceApp, type GovernanceApp } from '../../apps/governance/src/governance.app.js';
-import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
-import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import type { RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { asset, revertName, seg, SegmentWorld, user } from '../support/segments.js';
 import { waitFor } from '../support/wait.js';
+import { startWorldRelayer } from '../support/services.js';
+import type { ProposalRoute } from '../../apps/governance/src/routes/routes.service.js';
 
 interface TypedData {
   domain: { name: string; version: string; chainId: number; verifyingContract: Hex };
@@ -35,21 +36,8 @@ interface ProposalView {
     requiredEpoch?: number | null;
     message?: { guid: string; stage: string } | null;
   }[];
-  route: RouteProposalView | null;
+  route: ProposalRoute | null;
   typedData?: TypedData;
-}
-
-interface RouteProposalView {
-  routeId: Hex;
-  srcEid: number;
-  dstEid: number;
-  capacity: string;
-  refillPerSecond: string;
-  maxUtilBps: number;
-  enabled: boolean;
-  appliedOnHub: boolean;
-  hubEpoch: number | null;
-  applyError: string | null;
 }
 
 interface RouteView {
@@ -103,16 +91,7 @@ describe('Governance.api', () => {
       500,
     );
     const dir = join(w.devnet.manifestPath, '..');
-    relayer = await startRelayerApp(
-      loadRelayerSettings({
-        RELAYER_MANIFEST: w.devnet.manifestPath,
-        RELAYER_DATA_DIR: join(dir, 'relayer-db'),
-        RELAYER_HTTP_PORT: '0',
-        RELAYER_POLL_MS: '50',
-        RELAYER_ATTEST_INTERVAL_MS: '0',
-      }),
-      false,
-    );
+    relayer = await startWorldRelayer(w);
     gov = await startGovernanceApp(
       loadGovernanceSettings({
         GOV_MANIFEST: w.devnet.manifestPath,

@@ -49,14 +49,7 @@ import {
   SegmentVault,
   SmokeOApp,
 } from '#app/contracts';
-import {
-  DEVNET_RATES,
-  DEVNET_SEGMENTS,
-  DEVNET_STEWARD_BOUNDS,
-  devnetRiskParams,
-  type RelayedPacket,
-  type SentPacket,
-} from '#app/devnet';
+import { DEVNET_RATES, DEVNET_STEWARD_BOUNDS, type RelayedPacket, type SentPacket } from '#app/devnet';
 import {
   addressToBytes32,
   decodeMessage,
@@ -75,7 +68,7 @@ import {
   type RiskParams,
   type Route,
 } from '#app/messaging';
-import { asset, Reverted, revertName, seg, SegmentWorld, user } from '../support/segments.js';
+import { asset, Reverted, revertName, seg, SegmentWorld, user, params, withAsset } from '../support/segments.js';
 
 const HUB = 40101;
 const SPOKES = [40102, 40103] as const;
@@ -108,15 +101,6 @@ function settle(kase: Case, rejected: number, before: unknown, after: unknown): 
 
 // ------------------------------------------------------------------ helpers
 
-function params(name: string): RiskParams {
-  const segment = DEVNET_SEGMENTS.find((s) => s.name === name);
-  if (!segment) throw new Error(`no devnet segment ${name}`);
-  return devnetRiskParams(segment);
-}
-
-function withAsset(p: RiskParams, change: Partial<RiskParams['assets'][number]>): RiskParams {
-  return { ...p, assets: p.assets.map((a) => ({ ...a, ...change })) };
-}
 const withLtv = (p: RiskParams, ltvBps: number) => withAsset(p, { ltvBps });
 
 /** Deploys `artifact` on `eid` from the deployer key; returns its address. */

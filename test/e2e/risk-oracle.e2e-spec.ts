@@ -4,12 +4,12 @@ import { parseEther, parseUnits, type Hex } from 'viem';
 import { SegmentController } from '#app/contracts';
 import { DEVNET_STEWARD_BOUNDS, playScenario, scenarioByName } from '#app/devnet';
 import { decodeStoredRiskParams, type RiskParams } from '#app/messaging';
-import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
-import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import type { RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { loadRiskOracleSettings } from '../../apps/risk-oracle/src/risk-oracle.config.js';
 import { startRiskOracleApp, type RiskOracleApp } from '../../apps/risk-oracle/src/risk-oracle.app.js';
 import { asset, seg, SegmentWorld, user } from '../support/segments.js';
 import { waitFor } from '../support/wait.js';
+import { startWorldRelayer } from '../support/services.js';
 
 /** One step of a scenario per this many seconds: the oracle's price grid period in these tests. */
 const PERIOD = 2;
@@ -22,16 +22,7 @@ interface Running {
 
 async function start(w: SegmentWorld): Promise<Running> {
   const dir = join(w.devnet.manifestPath, '..');
-  const relayer = await startRelayerApp(
-    loadRelayerSettings({
-      RELAYER_MANIFEST: w.devnet.manifestPath,
-      RELAYER_DATA_DIR: join(dir, 'relayer-db'),
-      RELAYER_HTTP_PORT: '0',
-      RELAYER_POLL_MS: '50',
-      RELAYER_ATTEST_INTERVAL_MS: '0',
-    }),
-    false,
-  );
+  const relayer = await startWorldRelayer(w);
   const oracle = await startRiskOracleApp(
     loadRiskOracleSettings({
       RISK_MANIFEST: w.devnet.manifestPath,

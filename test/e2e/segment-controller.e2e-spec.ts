@@ -18,7 +18,7 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { SegmentController } from '#app/contracts';
-import { DEVNET_SEGMENTS, DEVNET_STEWARD_BOUNDS, devnetRiskParams } from '#app/devnet';
+import { DEVNET_STEWARD_BOUNDS } from '#app/devnet';
 import {
   decodeStoredRiskParams,
   encodeActionData,
@@ -29,7 +29,7 @@ import {
   type Proposal,
   type RiskParams,
 } from '#app/messaging';
-import { asset, Reverted, revertName, seg, SegmentWorld, user } from '../support/segments.js';
+import { asset, Reverted, revertName, seg, SegmentWorld, user, params, withAsset } from '../support/segments.js';
 
 const TIMELOCK = 3_600;
 const ZERO32: Hex = `0x${'0'.repeat(64)}`;
@@ -50,17 +50,6 @@ async function revertOf(call: Promise<unknown>): Promise<{ name: string; args: r
     throw error;
   }
   throw new Error('expected a revert, but the call succeeded');
-}
-
-function params(name: string): RiskParams {
-  const segment = DEVNET_SEGMENTS.find((s) => s.name === name);
-  if (!segment) throw new Error(`no devnet segment ${name}`);
-  return devnetRiskParams(segment);
-}
-
-/** `params` with its only collateral asset changed by `change`. */
-function withAsset(p: RiskParams, change: Partial<RiskParams['assets'][number]>): RiskParams {
-  return { ...p, assets: p.assets.map((a) => ({ ...a, ...change })) };
 }
 
 let nonceSeq = 0n;

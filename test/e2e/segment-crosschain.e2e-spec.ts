@@ -30,9 +30,9 @@ import {
   SegmentVault,
   SmokeOApp,
 } from '#app/contracts';
-import { DEVNET_SEGMENTS, devnetRiskParams, type RelayedPacket, type SentPacket } from '#app/devnet';
+import { type RelayedPacket, type SentPacket } from '#app/devnet';
 import { addressToBytes32, decodePacket, ProposalAction, type RiskParams } from '#app/messaging';
-import { asset, revertName, seg, SegmentWorld, user } from '../support/segments.js';
+import { asset, revertName, seg, SegmentWorld, user, params, withAsset } from '../support/segments.js';
 
 /** SegmentStatus and SegmentMessages kinds as the contracts number them. */
 const Status = { Active: 1, ReduceOnly: 2, Frozen: 3 } as const;
@@ -45,16 +45,6 @@ const SPOKES = [40102, 40103] as const;
 const [SPOKE_A, SPOKE_B] = SPOKES;
 
 let w: SegmentWorld;
-
-function params(name: string): RiskParams {
-  const segment = DEVNET_SEGMENTS.find((s) => s.name === name);
-  if (!segment) throw new Error(`no devnet segment ${name}`);
-  return devnetRiskParams(segment);
-}
-
-function withAsset(p: RiskParams, change: Partial<RiskParams['assets'][number]>): RiskParams {
-  return { ...p, assets: p.assets.map((a) => ({ ...a, ...change })) };
-}
 
 interface VaultConfig {
   status: number;

@@ -21,7 +21,9 @@ import { allErrorsAbi, DevPriceFeed, DevToken, SegmentController, SegmentRouter,
 import {
   deploySegmentStack,
   DEVNET_MNEMONIC,
+  DEVNET_SEGMENTS,
   devnetAccount,
+  devnetRiskParams,
   hubOf,
   ManualRelay,
   segmentContracts,
@@ -37,8 +39,21 @@ import {
   signProposal,
   toBytes32Name,
   type ActionInput,
+  type RiskParams,
   type Route,
 } from '#app/messaging';
+
+/** The devnet's risk parameters of one of its demo segments (`weth`, `crv`, `wbtc`). */
+export function params(name: string): RiskParams {
+  const segment = DEVNET_SEGMENTS.find((s) => s.name === name);
+  if (!segment) throw new Error(`no devnet segment ${name}`);
+  return devnetRiskParams(segment);
+}
+
+/** `params` with its collateral assets changed by `change`. */
+export function withAsset(p: RiskParams, change: Partial<RiskParams['assets'][number]>): RiskParams {
+  return { ...p, assets: p.assets.map((a) => ({ ...a, ...change })) };
+}
 
 export const seg = (name: string): Hex => toBytes32Name(name);
 export const asset = (symbol: string): Hex => toBytes32Name(symbol);

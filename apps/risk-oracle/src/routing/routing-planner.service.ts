@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { Hex } from 'viem';
 import {
   planRouting,
   readRoutingView,
   requireRoutingChains,
   routingInput,
   submitMoves,
-  type MoveLimit,
   type MoveResult,
   type RoutingChain,
   type RoutingMove,
@@ -18,22 +16,14 @@ import type { RiskOracleSettings, RoutingMode } from '../risk-oracle.config.js';
 import { RISK_SETTINGS, ROUTING_CHAINS } from '../tokens.js';
 import { fromBytes32Name } from '#app/messaging';
 
-/** One planned move as JSON (amounts in the asset's base units, as decimal strings). */
-export interface PlannedMoveView {
-  routeId: Hex;
+/** One planned move as JSON: the planner's move, amount in the asset's base units as a decimal string. */
+export type PlannedMoveView = Omit<RoutingMove, 'srcSegment' | 'dstSegment' | 'amount'> & {
   from: string;
   to: string;
-  srcEid: number;
-  dstEid: number;
-  assetId: Hex;
   amount: string;
-  limitedBy: MoveLimit;
-  source: { beforeBps: number; afterBps: number };
-  destination: { beforeBps: number; afterBps: number };
-  reason: string;
   /** submit mode: what sending it gave */
   result: MoveResult | null;
-}
+};
 
 /** The last planning round, as `GET /routing/plan` shows it. */
 export interface RoutingRound {
@@ -49,18 +39,12 @@ export interface RoutingRound {
 const INTERVAL = 'risk-routing';
 
 function moveView(m: RoutingMove, result: MoveResult | undefined): PlannedMoveView {
+  const { srcSegment, dstSegment, amount, ...rest } = m;
   return {
-    routeId: m.routeId,
-    from: `${fromBytes32Name(m.srcSegment)}@${m.srcEid}`,
-    to: `${fromBytes32Name(m.dstSegment)}@${m.dstEid}`,
-    srcEid: m.srcEid,
-    dstEid: m.dstEid,
-    assetId: m.assetId,
-    amount: m.amount.toString(),
-    limitedBy: m.limitedBy,
-    source: m.source,
-    destination: m.destination,
-    reason: m.reason,
+    ...rest,
+    from: `${fromBytes32Name(srcSegment)}@${m.srcEid}`,
+    to: `${fromBytes32Name(dstSegment)}@${m.dstEid}`,
+    amount: amount.toString(),
     result: result ?? null,
   };
 }
