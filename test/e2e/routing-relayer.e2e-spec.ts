@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseUnits, type Hex } from 'viem';
@@ -16,71 +14,15 @@ import {
   type RouterSnapshot,
 } from '#app/messaging';
 import { asset, Reverted, seg, SegmentWorld, user } from '../support/segments.js';
+import { RelayerProcess } from '../support/relayer-process.js';
 import { waitFor } from '../support/wait.js';
 
 const usdc = (n: string | number): bigint => parseUnits(String(n), 6);
-const RELAYER_MAIN = join(process.cwd(), 'dist/apps/relayer/src/main.js');
 
 interface Ledger {
   cash: bigint;
   routedOut: bigint;
   routedIn: bigint;
-}
-
-/**
- * The relayer as operators run it: its own process on its embedded database, so that it can be
- * killed with SIGKILL at any point and started again on the same data directory.
- */
-class RelayerProcess {
-  private child: ChildProcess | null = null;
-  starts = 0;
-  url = '';
-
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [RELAYER_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.starts += 1;
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`relayer did not start in 60 s:\n${output}`)), 60_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const listening = /"url":"([^"]+)"/.exec(output);
-        if (output.includes('Relayer#listen') && listening) {
-          this.url = listening[1] ?? '';
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`relayer exited with ${code}:\n${output}`));
-      });
-    });
-    child.removeAllListeners('exit');
-  }
-
-  /** The relayer's packets that are not delivered, each with its stage and last error. */
-  async stuck(): Promise<string[]> {
-    const res = await fetch(`${this.url}/packets?limit=500`);
-    const packets = (await res.json()) as { pathway: string; nonce: string; stage: string; lastError: string | null }[];
-    return packets
-      .filter((p) => p.stage !== 'delivered')
-      .map((p) => `${p.pathway}#${p.nonce} ${p.stage}${p.lastError ? ` (${p.lastError})` : ''}`);
-  }
-
-  /** kill -9: no shutdown hook runs, leases and the data directory are left as they were. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 describe('Routing with the relayer in the loop', () => {
@@ -180,7 +122,7 @@ describe('Routing with the relayer in the loop', () => {
       RELAYER_ATTEST_INTERVAL_MS: '0',
     };
     delete env.DATABASE_URL; // its own embedded database, whatever the suite runs on
-    relayer = new RelayerProcess(env);
+    relayer = new RelayerProcess('relayer', env);
     await relayer.start();
   });
   afterAll(async () => {

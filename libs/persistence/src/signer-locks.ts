@@ -32,11 +32,20 @@ export class SignerLocks {
   private async acquire(key: string): Promise<boolean> {
     if (this.held.has(key)) return this.stillConnected();
     if (this.held.size >= this.maxHeld) return false;
-    this.runner ??= await this.connect();
-    const rows: unknown = await this.runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [key]);
-    const ok = Array.isArray(rows) && (rows[0] as { ok?: unknown } | undefined)?.ok === true;
-    if (ok) this.held.add(key);
-    return ok;
+    try {
+      this.runner ??= await this.connect();
+      const rows: unknown = await this.runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [
+        key,
+      ]);
+      const ok = Array.isArray(rows) && (rows[0] as { ok?: unknown } | undefined)?.ok === true;
+      if (ok) this.held.add(key);
+      return ok;
+    } catch (error) {
+      // the dedicated connection is gone (a restart, a partition): so is every lock it held, and
+      // the next call must open a new one rather than fail on the dead one for good
+      this.forget();
+      throw error;
+    }
   }
 
   /** Frees every lock (on shutdown) by closing the dedicated connection. */
@@ -61,11 +70,17 @@ export class SignerLocks {
   private async stillConnected(): Promise<boolean> {
     try {
       await this.runner?.query('SELECT 1');
-      return true;
+      return this.runner !== undefined;
     } catch {
-      this.held.clear();
-      this.runner = undefined;
+      this.forget();
       return false;
     }
+  }
+
+  private forget(): void {
+    this.held.clear();
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner && !runner.isReleased) void runner.release().catch(() => undefined); // it is broken already
   }
 }

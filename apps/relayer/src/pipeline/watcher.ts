@@ -32,10 +32,15 @@ export class Watcher {
       dvn: chain.workers.dvn,
       executor: chain.workers.executor,
     };
+    // The cursor may only move past logs read from the chain it names: a reorg during the scan
+    // would otherwise leave the cursor on the new chain and the packets of the new blocks unread
+    // (their guids reuse the orphans' nonces, so the gap would block the pathway for good).
+    const before = await chain.client.getBlock({ blockNumber: to });
     const packets = await scanPackets(chain.client, target, from, to);
+    const after = await chain.client.getBlock({ blockNumber: to });
+    if (after.hash !== before.hash) return { scanned: 0n, found: 0, head }; // read again next round
     await this.store.recordObserved(packets.map(toRecord));
-    const block = await chain.client.getBlock({ blockNumber: to });
-    await this.store.setCursor(chain.eid, to, block.hash);
+    await this.store.setCursor(chain.eid, to, after.hash);
     return { scanned: to - from + 1n, found: packets.length, head };
   }
 
