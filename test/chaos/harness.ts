@@ -75,7 +75,9 @@ export class ChaosHarness {
   private readonly chainLocks = new Map<number, Promise<unknown>>();
   private readonly paused = new Set<number>();
   private loadRunning = false;
+  private watching = false;
   private loops: Promise<void>[] = [];
+  private background: Promise<void>[] = [];
   private sequence = 0;
   loadErrors = 0;
 
@@ -242,7 +244,10 @@ export class ChaosHarness {
     return sent;
   }
 
-  /** Starts the steady load: each chain sends in turn to the other two, `rate` packets/s in all. */
+  /**
+   * Starts the steady load: each chain sends in turn to the other two, `rate` packets/s in all.
+   * Following deliveries and producing blocks start with it and go on until `stop`.
+   */
   startLoad(): void {
     if (this.loadRunning) return;
     this.loadRunning = true;
@@ -264,7 +269,10 @@ export class ChaosHarness {
         else next = Date.now(); // behind: do not burst to catch up
       }
     });
-    this.loops.push(this.track());
+    if (!this.watching) {
+      this.watching = true;
+      this.background = [this.track(), this.produceBlocks()];
+    }
   }
 
   async stopLoad(): Promise<void> {
@@ -283,9 +291,23 @@ export class ChaosHarness {
     this.paused.delete(eid);
   }
 
+  /**
+   * A block a second on every chain, as real chains keep producing them: without it the last
+   * packets of the load would never get their confirmations. A paused chain (a fault is working
+   * on it: a reorg, an outage, a fee spike) is left alone.
+   */
+  private async produceBlocks(): Promise<void> {
+    while (this.watching) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      for (const eid of this.eids.filter((e) => !this.paused.has(e))) {
+        await this.withChain(eid, () => this.rpc(eid, 'evm_mine')).catch(() => undefined); // down for a fault
+      }
+    }
+  }
+
   /** Follows every receiver's Delivered events (for packets in flight and latency; the verdict reads state). */
   private async track(): Promise<void> {
-    while (this.loadRunning) {
+    while (this.watching) {
       for (const eid of this.eids) {
         try {
           const client = this.relay.client(eid);
@@ -441,7 +463,8 @@ export class ChaosHarness {
           functionName: 'inboundNonce',
           args: [receiver, src, addressToBytes32(sender)],
         });
-        if (inbound !== outbound) problems.push(`${src}->${dst}: sent up to nonce ${outbound}, verified up to ${inbound}`);
+        if (inbound !== outbound)
+          problems.push(`${src}->${dst}: sent up to nonce ${outbound}, verified up to ${inbound}`);
       }
     }
     for (const eid of this.eids) {
@@ -524,6 +547,8 @@ export class ChaosHarness {
 
   async stop(): Promise<void> {
     await this.stopLoad();
+    this.watching = false;
+    await Promise.all(this.background);
     for (const r of this.replicas) await r.kill();
     await this.proxy?.close();
     await this.pool?.destroy();

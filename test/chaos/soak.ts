@@ -45,7 +45,11 @@ if (!Number.isFinite(boundMiB) || boundMiB <= 0) fail('--rss-bound must be a pos
 const MiB = 1024n * 1024n;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const databaseUrl = process.env.DATABASE_URL;
-log(databaseUrl ? `soak: replicas share ${redactUrl(databaseUrl)}` : 'soak: DATABASE_URL is not set: one relayer on PGlite');
+log(
+  databaseUrl
+    ? `soak: replicas share ${redactUrl(databaseUrl)}`
+    : 'soak: DATABASE_URL is not set: one relayer on PGlite',
+);
 
 const h = await ChaosHarness.start({ databaseUrl, replicas, rate, log });
 const rssNow = () => h.replicas.map((r) => r.rss() ?? 0n);
@@ -92,7 +96,9 @@ try {
       .map(mib)
       .join(' / ')} (bound ${boundMiB} MiB)`,
   );
-  log(`soak: database ${mib(dbStart)} -> ${mib(dbEnd)} (${((Number(dbEnd - dbStart) / records.length) | 0)} bytes per packet)`);
+  log(
+    `soak: database ${mib(dbStart)} -> ${mib(dbEnd)} (${(Number(dbEnd - dbStart) / records.length) | 0} bytes per packet)`,
+  );
   const problems = [
     ...(verdict.lost.length ? [`${verdict.lost.length} packets lost`] : []),
     ...(verdict.duplicated ? [`${verdict.duplicated} packets duplicated`] : []),

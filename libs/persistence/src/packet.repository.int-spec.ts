@@ -109,6 +109,23 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     expect(history[2]?.reason).toBe('re-queued by operator');
   });
 
+  it('defers a packet without using an attempt or changing its stage, only for its lease owner', async () => {
+    const p = packet(9, { dstEid: 40197 });
+    await repo.recordObserved([p]);
+    await repo.claim({ stages: ['sent'], dstEid: 40197, limit: 1 }, 'a', 60_000);
+    const until = new Date(Date.now() + 60_000);
+    const reason = 'waiting for nonce 8 of pathway 40101-40197 to be verified';
+    expect(await repo.defer([p.guid], 'sent', 'b', reason, until)).toEqual(new Set()); // not b's lease
+    expect(await repo.defer([p.guid], 'sent', 'a', reason, until)).toEqual(new Set([p.guid]));
+    const got = await repo.get(p.guid);
+    expect(got).toMatchObject({ stage: 'sent', attempts: 0, lastError: reason });
+    expect(got?.nextAttemptAt.getTime()).toBe(until.getTime());
+    expect(await repo.claim({ stages: ['sent'], dstEid: 40197, limit: 1 }, 'b', 60_000)).toEqual([]); // not due yet
+    await repo.defer([p.guid], 'sent', 'a', reason, new Date()); // a's lease went with the first defer
+    expect(await repo.claim({ stages: ['sent'], dstEid: 40197, limit: 1 }, 'b', 60_000)).toEqual([]);
+    expect((await repo.history(p.guid)).map((h) => h.stage)).toEqual(['sent']); // no history row per wait
+  });
+
   it('replaces an unconfirmed packet that a reorg moved to another block', async () => {
     const p = packet(5, { dstEid: 40197 });
     await repo.recordObserved([p]);

@@ -191,6 +191,23 @@ export class PacketRepository {
     });
   }
 
+  /**
+   * Hands packets back without a stage change or a used attempt: they wait until `until` for
+   * something outside them (an earlier nonce on their pathway), and `reason` says what.
+   * Returns the guids deferred; one whose stage or lease owner changed meanwhile is left alone.
+   */
+  async defer(guids: readonly Hex[], from: PacketStage, owner: string, reason: string, until: Date): Promise<Set<Hex>> {
+    if (guids.length === 0) return new Set();
+    const result = await this.dataSource.query<[{ guid: string }[], number] | { guid: string }[]>(
+      `UPDATE relayer_packet SET lease_owner = NULL, lease_expires_at = NULL, last_error = $4::text,
+         next_attempt_at = $5::timestamptz, updated_at = now()
+       WHERE guid = ANY($1::char(66)[]) AND stage = $2::varchar AND lease_owner = $3
+       RETURNING guid`,
+      [guids.map((g) => g.toLowerCase()), from, owner, reason, until],
+    );
+    return new Set(rowsOf(result).map((r) => r.guid as Hex)); // written from Hex values
+  }
+
   async release(owner: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE relayer_packet SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`,

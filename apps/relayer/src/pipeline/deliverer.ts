@@ -1,5 +1,5 @@
 import { encodeFunctionData, parseEventLogs, type Hex } from 'viem';
-import { BatchExecutor, describeRevertData, EndpointV2View } from '#app/contracts';
+import { BatchExecutor, describeRevertData, EndpointV2, EndpointV2View } from '#app/contracts';
 import {
   bytes32ToAddress,
   deliveryBatchGas,
@@ -13,6 +13,9 @@ import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
 import { byPathwayAndNonce } from './verifier.js';
+
+/** How soon a packet waiting behind an earlier nonce is looked at again. */
+const GAP_RECHECK_MS = 500;
 
 export interface DelivererOptions {
   owner: string;
@@ -52,7 +55,13 @@ export class Deliverer {
         reason: 'already executed on the endpoint',
       })
     ).size;
-    const batch = ours.filter((_, i) => states[i] !== ExecutionState.Executed);
+    const { ready: batch, waiting } = await this.inNonceOrder(
+      chain,
+      ours.filter((_, i) => states[i] !== ExecutionState.Executed),
+    );
+    for (const [reason, guids] of waiting) {
+      await this.store.defer(guids, 'verified', owner, reason, new Date(Date.now() + GAP_RECHECK_MS));
+    }
     if (batch.length === 0) return { delivered, failed };
 
     const deliveries = batch.map((p) => toDelivery({ ...p, receiverAddress: bytes32ToAddress(p.receiver) }, p.options));
@@ -96,6 +105,47 @@ export class Deliverer {
         failed++;
     }
     return { delivered, failed };
+  }
+
+  /**
+   * The endpoint executes a nonce only once every earlier nonce of its pathway is committed or
+   * executed. This batch commits in nonce order, so it may carry a pathway's packets from the
+   * endpoint's inbound nonce on without a hole; a packet past a hole (an earlier one not verified
+   * yet, say because the replica verifying it died) waits, its attempts untouched, instead of
+   * reverting with LZ_InvalidNonce until it is given up on.
+   */
+  private async inNonceOrder(
+    chain: RelayerChain,
+    packets: readonly PacketRecord[],
+  ): Promise<{ ready: PacketRecord[]; waiting: Map<string, Hex[]> }> {
+    const ready: PacketRecord[] = [];
+    const waiting = new Map<string, Hex[]>();
+    const pathways = new Map<string, PacketRecord[]>();
+    for (const p of packets) {
+      const key = `${p.srcEid}:${p.sender}:${p.receiver}`;
+      pathways.set(key, [...(pathways.get(key) ?? []), p]);
+    }
+    for (const group of pathways.values()) {
+      const first = group[0]; // groups are never empty
+      let next =
+        (await chain.client.readContract({
+          address: chain.workers.endpoint,
+          abi: EndpointV2.abi,
+          functionName: 'inboundNonce',
+          args: [bytes32ToAddress(first.receiver), first.srcEid, first.sender],
+        })) + 1n;
+      for (const p of group) {
+        if (p.nonce < next) ready.push(p);
+        else if (p.nonce === next) {
+          ready.push(p);
+          next += 1n;
+        } else {
+          const reason = `waiting for nonce ${next} of pathway ${p.srcEid}-${p.dstEid} to be verified (the endpoint executes in order)`;
+          waiting.set(reason, [...(waiting.get(reason) ?? []), p.guid]);
+        }
+      }
+    }
+    return { ready, waiting };
   }
 
   private async state(chain: RelayerChain, p: PacketRecord): Promise<ExecutionState> {

@@ -31,6 +31,8 @@ export interface PacketStore {
   move(guid: Hex, from: PacketStage, owner: string, change: StageChange): Promise<boolean>;
   /** The same change for several packets in one transaction; returns the guids that moved. */
   moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>>;
+  /** Hands packets back unchanged, attempts untouched, until `until`, with `reason` as what they wait for. */
+  defer(guids: readonly Hex[], from: PacketStage, owner: string, reason: string, until: Date): Promise<Set<Hex>>;
   /** Gives back leases this owner still holds (on shutdown). */
   release(owner: string): Promise<void>;
   cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined>;
