@@ -4,6 +4,7 @@ import { redactUrl } from '#app/persistence';
 import {
   chainOutage,
   dbConnectionLoss,
+  destinationRollback,
   dbRestart,
   failingReceivers,
   FULL,
@@ -70,6 +71,7 @@ const everyFault = [
   killMidDeliver,
   killMidWrite,
   chainOutage,
+  destinationRollback,
   dbConnectionLoss,
   dbRestart,
   pgliteCrash,

@@ -107,6 +107,9 @@ export const chainOutage: Fault = {
     const eid = h.eids[2];
     const anvil = h.anvil(eid);
     await h.pause(eid); // its own sends stop with it; the other chains keep sending to it
+    // nothing is mined from here on, so the state it comes back with is the state it stopped with
+    // (what reaches its pool meanwhile is lost, as a node's pool is when it restarts)
+    await h.rpc(eid, 'evm_setAutomine', [false]);
     const state = await h.rpc(eid, 'anvil_dumpState');
     const head = await h.relay.client(eid).getBlockNumber();
     const inFlight = h.inFlight();
@@ -121,6 +124,41 @@ export const chainOutage: Fault = {
       inFlight,
       notes: [`${eid} down ${scale.chainOutageMs / 1000} s, back at block ${after} (was ${head})`],
     };
+  },
+};
+
+/**
+ * A destination rolled back past deliveries already made: its node is restored from the state
+ * of a few seconds earlier (a reorg deeper than anyone should see, or a provider's node restored
+ * from a snapshot). The relayer's records say delivered; the chain says not. It must notice the
+ * hole in the pathway's nonces and deliver those packets again.
+ */
+export const destinationRollback: Fault = {
+  name: 'destination rolled back after delivery',
+  async run(h, scale) {
+    const eid = h.eids[1];
+    const anvil = h.anvil(eid);
+    const out: Injection = { injections: 0, inFlight: 0, notes: [] };
+    const undone: string[] = [];
+    for (let i = 0; i < Math.max(1, scale.repeats / 2); i++) {
+      await h.pause(eid); // its own packets stay out of it: this is about deliveries to it
+      const state = await h.rpc(eid, 'anvil_dumpState');
+      const before = await h.relay.client(eid).getBlockNumber();
+      await sleep(3_000); // the relayers keep verifying and delivering to it meanwhile
+      out.inFlight += h.inFlight();
+      await h.rpc(eid, 'evm_setAutomine', [false]);
+      const dropped = await h.relay.client(eid).getBlockNumber();
+      const deliveredBefore = await h.receivedCount(eid);
+      await anvil.stop();
+      await anvil.restart();
+      await h.rpc(eid, 'anvil_loadState', [state]);
+      undone.push(`${dropped - before} blocks with ${deliveredBefore - (await h.receivedCount(eid))} deliveries`);
+      out.injections += 1;
+      h.resume(eid);
+      await sleep(2_000);
+    }
+    out.notes.push(`${eid} restored to 3 s earlier, undoing ${undone.join('; ')}`);
+    return out;
   },
 };
 

@@ -18,6 +18,8 @@ Options:
   --rate <n>        packets per second across all pathways (default 6)
   --replicas <n>    relayer replicas on Postgres (default 2)
   --rss-bound <n>   allowed memory growth per relayer in MiB, start to end (default 64)
+  --heap-mib <n>    each relayer's V8 heap limit (--max-old-space-size, default 160), as a
+                    deployment would set it; a relayer that runs out of it exits and fails the soak
   -h, --help        this text`;
 
 const { values } = parseArgs({
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '6' },
     replicas: { type: 'string', default: '2' },
     'rss-bound': { type: 'string', default: '64' },
+    'heap-mib': { type: 'string', default: '160' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -37,10 +40,12 @@ const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 const replicas = Number(values.replicas);
 const boundMiB = Number(values['rss-bound']);
+const heapMiB = Number(values['heap-mib']);
 if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) fail('--minutes must be above 0 and at most 1440');
 if (!Number.isFinite(rate) || rate <= 0 || rate > 100) fail('--rate must be above 0 and at most 100');
 if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) fail('--replicas must be a whole number from 1 to 8');
 if (!Number.isFinite(boundMiB) || boundMiB <= 0) fail('--rss-bound must be a positive number of MiB');
+if (!Number.isInteger(heapMiB) || heapMiB < 64) fail('--heap-mib must be a whole number of MiB, at least 64');
 
 const MiB = 1024n * 1024n;
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -51,16 +56,23 @@ log(
     : 'soak: DATABASE_URL is not set: one relayer on PGlite',
 );
 
-const h = await ChaosHarness.start({ databaseUrl, replicas, rate, log });
+const h = await ChaosHarness.start({
+  databaseUrl,
+  replicas,
+  rate,
+  log,
+  relayerEnv: { NODE_OPTIONS: `--max-old-space-size=${heapMiB}` },
+});
 const rssNow = () => h.replicas.map((r) => r.rss() ?? 0n);
 let code = 0;
 try {
   h.startLoad();
-  await sleep(30_000); // warm-up: the relayers' heaps and the database settle first
+  await sleep(60_000); // warm-up: the relayers' heaps and the database settle first
   const startedAt = Date.now();
   const firstRecord = h.records.length;
   const rssStart = rssNow();
   const dbStart = await h.databaseBytes();
+  log(`soak: relayer heap limit ${heapMiB} MiB (--max-old-space-size)`);
   log(`soak: start after warm-up: rss ${rssStart.map(mib).join(' / ')}, database ${mib(dbStart)}`);
   const endAt = startedAt + minutes * 60_000;
   for (let minute = 1; Date.now() < endAt; minute++) {
@@ -104,6 +116,7 @@ try {
     ...(verdict.duplicated ? [`${verdict.duplicated} packets duplicated`] : []),
     ...(throughput < 0.9 * rate ? [`throughput ${throughput.toFixed(2)}/s is under 90 % of ${rate}/s`] : []),
     ...growth.filter((g) => g > BigInt(Math.round(boundMiB)) * MiB).map((g) => `a relayer grew by ${mib(g)}`),
+    ...h.replicas.filter((r) => !r.running || r.starts !== 1).map((r) => `${r.name} exited during the soak`),
   ];
   if (problems.length) {
     process.stderr.write(`soak: ${problems.join('; ')}\n`);

@@ -95,7 +95,7 @@ export async function runFaults(
     dead: verdict.dead,
     lost: verdict.lost.length,
     duplicated: verdict.duplicated,
-    notes: `${h.loadErrors} sends refused while a chain was down`,
+    notes: `${h.loadErrors} load sends failed (a source down or reorged)`,
   });
   problems.push(...(await h.onChainTotals()));
   return { rows, problems };

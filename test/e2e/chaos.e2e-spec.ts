@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   chainOutage,
   dbConnectionLoss,
+  destinationRollback,
   failingReceivers,
   gasSpike,
   killMidDeliver,
@@ -31,7 +32,7 @@ describe('Chaos, short: under faults every packet ends delivered exactly once or
   });
 
   it(
-    'loses and duplicates nothing across replica kills, outages, reorgs, failing receivers and fee spikes',
+    'loses and duplicates nothing across replica kills, outages, rollbacks, reorgs, failing receivers and fee spikes',
     async () => {
       const faults = DATABASE_URL
         ? [
@@ -40,11 +41,12 @@ describe('Chaos, short: under faults every packet ends delivered exactly once or
             killMidWrite,
             dbConnectionLoss,
             chainOutage,
+            destinationRollback,
             reorgs,
             failingReceivers,
             gasSpike,
           ]
-        : [killMidVerify, pgliteCrash, chainOutage, reorgs, failingReceivers];
+        : [killMidVerify, pgliteCrash, chainOutage, destinationRollback, reorgs, failingReceivers];
       const result = await runFaults(h, faults, SHORT, log);
       for (const line of formatTable(result.rows)) log(line);
 

@@ -126,6 +126,25 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     expect((await repo.history(p.guid)).map((h) => h.stage)).toEqual(['sent']); // no history row per wait
   });
 
+  it('reopens a delivered packet by its pathway and nonce when the destination lost the delivery', async () => {
+    const p = packet(11, { dstEid: 40196 });
+    await repo.recordObserved([p]);
+    await repo.claim({ stages: ['sent'], dstEid: 40196, limit: 1 }, 'a', 60_000);
+    await repo.move(p.guid, 'sent', 'a', { to: 'delivered' });
+    const at = { srcEid: p.srcEid, dstEid: 40196, sender: p.sender, receiver: p.receiver, nonce: p.nonce };
+    const reason = 'the destination no longer holds this delivery';
+    expect(await repo.reopenDelivered({ ...at, nonce: p.nonce + 1n }, reason)).toBeUndefined(); // no such nonce
+    expect(await repo.reopenDelivered(at, reason)).toBe(p.guid);
+    expect(await repo.reopenDelivered(at, reason)).toBeUndefined(); // it is not delivered any more
+    expect(await repo.get(p.guid)).toMatchObject({ stage: 'confirmed', attempts: 0, lastError: null });
+    const history = await repo.history(p.guid);
+    expect(history.map((h) => [h.stage, h.reason])).toEqual([
+      ['sent', null],
+      ['delivered', null],
+      ['confirmed', reason],
+    ]);
+  });
+
   it('replaces an unconfirmed packet that a reorg moved to another block', async () => {
     const p = packet(5, { dstEid: 40197 });
     await repo.recordObserved([p]);

@@ -278,6 +278,29 @@ export class PacketRepository {
     });
   }
 
+  /**
+   * Sends a `delivered` packet back to `confirmed` when the destination no longer holds its
+   * delivery (its chain was rolled back past it): it is verified and delivered again. Returns the
+   * guid reopened, if the packet at that nonce was recorded delivered.
+   */
+  async reopenDelivered(
+    at: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex; nonce: bigint },
+    reason: string,
+  ): Promise<Hex | undefined> {
+    return this.dataSource.transaction(async (m) => {
+      const result = await m.query<[{ guid: string }[], number] | { guid: string }[]>(
+        `UPDATE relayer_packet SET stage = 'confirmed', attempts = 0, last_error = NULL, next_attempt_at = now(),
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE src_eid = $1 AND dst_eid = $2 AND sender = $3 AND receiver = $4 AND nonce = $5 AND stage = 'delivered'
+         RETURNING guid`,
+        [at.srcEid, at.dstEid, at.sender.toLowerCase(), at.receiver.toLowerCase(), at.nonce.toString()],
+      );
+      const guid = rowsOf(result)[0]?.guid as Hex | undefined; // written from Hex values
+      if (guid) await this.appendHistory(m, [{ guid, stage: 'confirmed', reason, detail: null }]);
+      return guid;
+    });
+  }
+
   async countByStage(): Promise<{ stage: PacketStage; srcEid: number; dstEid: number; count: number }[]> {
     const rows = await this.dataSource.query<{ stage: PacketStage; src_eid: number; dst_eid: number; count: number }[]>(
       `SELECT stage, src_eid, dst_eid, count(*)::integer AS count FROM relayer_packet GROUP BY stage, src_eid, dst_eid ORDER BY src_eid, dst_eid, stage`,

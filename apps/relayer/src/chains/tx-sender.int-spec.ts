@@ -102,4 +102,32 @@ describe('TxSender.replacement', () => {
       /capped \(nonce \d+\) is not mined at \d+ wei\/gas and the next bump would pass the cap of 20000000000/,
     );
   });
+
+  it('starts again from the chain nonce when the chain lost transactions of ours (rolled back)', async () => {
+    const client = createChainPublicClient(chain);
+    const relayer = devnetAccount('relayer').address;
+    const tx = { to: RECIPIENT, data: '0x' as const, value: 1n, gas: 21_000n };
+    const s = sender({ maxFeeCapWei: parseGwei('500') });
+    await rpc('anvil_dropAllTransactions'); // what the fee-cap test left in the pool
+    const lost = await client.getTransactionCount({ address: relayer });
+    const snapshot = await rpc('evm_snapshot');
+    expect((await s.send({ ...tx, label: 'before the rollback' })).status).toBe('success');
+    await rpc('evm_revert', [snapshot]); // the chain forgets it; the sender still counts it
+    expect(await client.getTransactionCount({ address: relayer })).toBe(lost);
+    await rpc('evm_setAutomine', [false]);
+    miner = setInterval(() => void rpc('evm_mine'), 100);
+    const stranded = s.send({ ...tx, label: 'after the rollback' });
+    await expect(stranded).rejects.toThrow(
+      `nonce ${lost + 1} of ${relayer} is ahead of the chain (its next nonce is ${lost})`,
+    );
+    const retried = await s.send({ ...tx, label: 'retried' });
+    expect(retried.status).toBe('success');
+    expect((await client.getTransaction({ hash: retried.transactionHash })).nonce).toBe(lost); // the hole filled
+    // the stranded transaction is still signed and pooled, and mines behind it: the relayer's
+    // transactions are idempotent on chain (an executed packet is skipped), so that costs gas only
+    await waitFor(
+      'the stranded one mined behind',
+      async () => (await client.getTransactionCount({ address: relayer })) === lost + 2,
+    );
+  });
 });

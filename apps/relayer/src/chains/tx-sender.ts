@@ -107,6 +107,7 @@ export class TxSender {
         if (sent.kind === 'sent' || hashes.length > 0) {
           const mined = await this.waitMined(hashes, deadline);
           if (mined) return await this.settled(nonce, mined);
+          await this.checkNotAhead(nonce);
         }
         fees = this.bumped(fees, request.label, nonce);
       }
@@ -158,6 +159,21 @@ export class TxSender {
       this.nonce = undefined;
       throw error;
     }
+  }
+
+  /**
+   * A transaction not mined for a while is normally under-priced; but if the chain's next nonce
+   * for our key is below ours, the chain lost transactions of ours that came before it (it was
+   * rolled back, or a node restarted with an empty pool) and this one can never be mined: start
+   * again from the chain's nonce instead of bumping a transaction that waits on a hole.
+   */
+  private async checkNotAhead(nonce: number): Promise<void> {
+    const next = await this.client.getTransactionCount({ address: this.address, blockTag: 'pending' });
+    if (next >= nonce) return;
+    this.nonce = undefined;
+    throw new Error(
+      `nonce ${nonce} of ${this.address} is ahead of the chain (its next nonce is ${next}): earlier transactions were lost; retry from there`,
+    );
   }
 
   /** Waits until one of the hashes is mined (its receipt), or `replaceAfterBlocks` blocks pass (undefined). */

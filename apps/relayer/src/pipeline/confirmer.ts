@@ -1,10 +1,14 @@
 import type { RelayerChain } from '../chains/relayer-chain.js';
 import type { PacketStore } from './packet-store.js';
 
+/** How soon a packet whose source block the node could not serve is looked at again. */
+const UNAVAILABLE_RECHECK_MS = 1_000;
+
 /**
  * Moves packets of a source chain from `sent` to `confirmed` once their block is deep enough,
  * after re-reading that block: a different hash means the packet was reorged away (`dropped`,
- * never verified). A re-sent packet with the same guid is recorded again by the watcher.
+ * never verified); a block the node cannot serve right now leaves the packet waiting. A re-sent
+ * packet with the same guid is recorded again by the watcher.
  */
 export class Confirmer {
   constructor(
@@ -34,9 +38,24 @@ export class Confirmer {
     const confirmed = (
       await this.store.moveAll(good, 'sent', this.owner, { to: 'confirmed', detail: { depth: Number(depth) } })
     ).size;
+    // a node that cannot serve the block now (restarting, behind, or a load balancer's lagging
+    // backend) says nothing about a reorg: only another hash at that height does
+    const unknown = packets.filter((p) => canonical.get(p.srcBlockNumber) === undefined);
+    for (const p of unknown) {
+      await this.store.defer(
+        [p.guid],
+        'sent',
+        this.owner,
+        `source block ${p.srcBlockNumber} is not available from the node; checking again`,
+        new Date(Date.now() + UNAVAILABLE_RECHECK_MS),
+      );
+    }
     let dropped = 0;
-    for (const p of packets.filter((x) => canonical.get(x.srcBlockNumber) !== x.srcBlockHash)) {
-      const reason = `reorg: block ${p.srcBlockNumber} is now ${canonical.get(p.srcBlockNumber) ?? 'missing'}, packet was in ${p.srcBlockHash}`;
+    for (const p of packets.filter((x) => {
+      const hash = canonical.get(x.srcBlockNumber);
+      return hash !== undefined && hash !== x.srcBlockHash;
+    })) {
+      const reason = `reorg: block ${p.srcBlockNumber} is now ${canonical.get(p.srcBlockNumber)}, packet was in ${p.srcBlockHash}`;
       if (await this.store.move(p.guid, 'sent', this.owner, { to: 'dropped', reason })) dropped++;
     }
     return { confirmed, dropped };

@@ -141,11 +141,24 @@ export class Deliverer {
           next += 1n;
         } else {
           const reason = `waiting for nonce ${next} of pathway ${p.srcEid}-${p.dstEid} to be verified (the endpoint executes in order)`;
+          if (!waiting.has(reason)) await this.reopenIfRolledBack(p, next);
           waiting.set(reason, [...(waiting.get(reason) ?? []), p.guid]);
         }
       }
     }
     return { ready, waiting };
+  }
+
+  /**
+   * The endpoint lacks nonce `missing` of this packet's pathway. If we recorded that packet
+   * delivered, the destination was rolled back past our delivery (a reorg deeper than it should
+   * have been, or a node restored from an older state): verify and deliver it again.
+   */
+  private async reopenIfRolledBack(p: PacketRecord, missing: bigint): Promise<void> {
+    await this.store.reopenDelivered(
+      { srcEid: p.srcEid, dstEid: p.dstEid, sender: p.sender, receiver: p.receiver, nonce: missing },
+      `the destination no longer holds this delivery (its inbound nonce is below ${missing}): verifying and delivering it again`,
+    );
   }
 
   private async state(chain: RelayerChain, p: PacketRecord): Promise<ExecutionState> {
