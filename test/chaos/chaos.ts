@@ -67,10 +67,10 @@ log(
 );
 const scale = values.short ? SHORT : FULL;
 const everyFault = [
+  chainOutage, // first: it carries the chain's whole state through an RPC call, small early on
   killMidVerify,
   killMidDeliver,
   killMidWrite,
-  chainOutage,
   destinationRollback,
   dbConnectionLoss,
   dbRestart,

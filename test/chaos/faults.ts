@@ -128,36 +128,33 @@ export const chainOutage: Fault = {
 };
 
 /**
- * A destination rolled back past deliveries already made: its node is restored from the state
- * of a few seconds earlier (a reorg deeper than anyone should see, or a provider's node restored
- * from a snapshot). The relayer's records say delivered; the chain says not. It must notice the
- * hole in the pathway's nonces and deliver those packets again.
+ * A destination rolled back past deliveries already made (anvil snapshot, a few seconds of the
+ * relayers verifying and delivering to it, then revert): a reorg deeper than anyone should see,
+ * or a provider's node restored from a snapshot. The relayer's records say delivered; the chain
+ * says not. It must notice the hole in the pathway's nonces and deliver those packets again.
  */
 export const destinationRollback: Fault = {
   name: 'destination rolled back after delivery',
   async run(h, scale) {
     const eid = h.eids[1];
-    const anvil = h.anvil(eid);
     const out: Injection = { injections: 0, inFlight: 0, notes: [] };
     const undone: string[] = [];
     for (let i = 0; i < Math.max(1, scale.repeats / 2); i++) {
       await h.pause(eid); // its own packets stay out of it: this is about deliveries to it
-      const state = await h.rpc(eid, 'anvil_dumpState');
+      const snapshot = await h.rpc(eid, 'evm_snapshot');
       const before = await h.relay.client(eid).getBlockNumber();
+      const deliveredBefore = await h.receivedCount(eid);
       await sleep(3_000); // the relayers keep verifying and delivering to it meanwhile
       out.inFlight += h.inFlight();
-      await h.rpc(eid, 'evm_setAutomine', [false]);
-      const dropped = await h.relay.client(eid).getBlockNumber();
-      const deliveredBefore = await h.receivedCount(eid);
-      await anvil.stop();
-      await anvil.restart();
-      await h.rpc(eid, 'anvil_loadState', [state]);
-      undone.push(`${dropped - before} blocks with ${deliveredBefore - (await h.receivedCount(eid))} deliveries`);
+      const blocks = (await h.relay.client(eid).getBlockNumber()) - before;
+      const deliveries = (await h.receivedCount(eid)) - deliveredBefore;
+      await h.rpc(eid, 'evm_revert', [snapshot]);
+      undone.push(`${blocks} blocks with ${deliveries} deliveries`);
       out.injections += 1;
       h.resume(eid);
       await sleep(2_000);
     }
-    out.notes.push(`${eid} restored to 3 s earlier, undoing ${undone.join('; ')}`);
+    out.notes.push(`${eid} rolled back 3 s each time, undoing ${undone.join('; ')}`);
     return out;
   },
 };
@@ -271,9 +268,13 @@ export const reorgs: Fault = {
       await h.pause(src);
       try {
         await h.withChain(src, async () => {
+          // nothing but the orphans' own blocks is mined until the reorg, so they stay shallower
+          // than the confirmations (the relayers' transactions to this chain wait in its pool)
+          await h.rpc(src, 'evm_setAutomine', [false]);
           const snapshot = await h.rpc(src, 'evm_snapshot');
           const taken = [];
-          for (let d = 0; d < depth; d++) taken.push(await h.sendNow(src, dst, toHex(`orphan ${i}.${d}`), 'delivered'));
+          for (let d = 0; d < depth; d++)
+            taken.push(await h.sendNow(src, dst, toHex(`orphan ${i}.${d}`), 'delivered', 200_000n, true));
           // the relayer has seen them before the reorg
           const seenBy = Date.now() + 5_000;
           while (Date.now() < seenBy) {
@@ -283,12 +284,14 @@ export const reorgs: Fault = {
           }
           out.inFlight += h.inFlight();
           await h.rpc(src, 'evm_revert', [snapshot]);
+          await h.rpc(src, 'evm_setAutomine', [true]);
           out.injections += 1;
           orphans += taken.length;
           for (let d = 0; d < depth; d++) await h.sendNow(src, dst, toHex(`in its place ${i}.${d}`), 'delivered');
           await h.rpc(src, 'anvil_mine', [toHex(CONFIRMATIONS)]);
         });
       } finally {
+        await h.rpc(src, 'evm_setAutomine', [true]).catch(() => undefined); // already on unless it failed midway
         h.resume(src);
       }
       await sleep(1_000);

@@ -210,7 +210,15 @@ export class ChaosHarness {
   }
 
   /** The same without taking the chain's turn (for a fault that already holds it). */
-  async sendNow(src: number, dst: number, payload: Hex, expect: Sent['expect'], gas = 200_000n): Promise<Sent> {
+  async sendNow(
+    src: number,
+    dst: number,
+    payload: Hex,
+    expect: Sent['expect'],
+    gas = 200_000n,
+    /** Mine the block for it here (the chain's automine is off). */
+    mine = false,
+  ): Promise<Sent> {
     const client = this.relay.client(src);
     const options = lzReceiveOptions(gas);
     const app = this.app(src);
@@ -227,6 +235,7 @@ export class ChaosHarness {
       args: [dst, payload, options],
       value: fee.nativeFee,
     });
+    if (mine) await this.rpc(src, 'evm_mine');
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50, timeout: 20_000 });
     if (receipt.status !== 'success') throw new Error(`send ${src}->${dst} reverted`);
     const [log] = parseEventLogs({ abi: EndpointV2.abi, eventName: 'PacketSent', logs: receipt.logs });
@@ -414,7 +423,7 @@ export class ChaosHarness {
     const open = new Set(records);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (const s of [...open]) {
+      const look = async (s: Sent): Promise<void> => {
         try {
           if (!(await this.canonical(s))) {
             // its guid (same pathway, same nonce) now belongs to the packet sent in its place
@@ -422,7 +431,7 @@ export class ChaosHarness {
             if (now === s.payload) verdict.duplicated += 1; // an orphan delivered
             verdict.orphaned += 1;
             open.delete(s);
-            continue;
+            return;
           }
           if ((await this.received(s)) === s.payload) {
             // once: the receiver's own record of lzReceive calls on the chain as it stands
@@ -430,7 +439,7 @@ export class ChaosHarness {
             else verdict.deliveredOnce += 1;
             verdict.delivered.push(s);
             open.delete(s);
-            continue;
+            return;
           }
           const view = await this.packet(s.guid);
           if (view?.stage === 'dead' && view.lastError) {
@@ -441,7 +450,9 @@ export class ChaosHarness {
         } catch {
           // a chain or the relayer is still coming back: look again
         }
-      }
+      };
+      const pending = [...open];
+      for (let i = 0; i < pending.length; i += 20) await Promise.all(pending.slice(i, i + 20).map(look));
       if (open.size === 0 || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -36,17 +36,17 @@ describe('Chaos, short: under faults every packet ends delivered exactly once or
     async () => {
       const faults = DATABASE_URL
         ? [
+            chainOutage, // first: its state travels through one RPC call, small early on
             killMidVerify,
             killMidDeliver,
             killMidWrite,
             dbConnectionLoss,
-            chainOutage,
             destinationRollback,
             reorgs,
             failingReceivers,
             gasSpike,
           ]
-        : [killMidVerify, pgliteCrash, chainOutage, destinationRollback, reorgs, failingReceivers];
+        : [chainOutage, killMidVerify, pgliteCrash, destinationRollback, reorgs, failingReceivers];
       const result = await runFaults(h, faults, SHORT, log);
       for (const line of formatTable(result.rows)) log(line);
 
