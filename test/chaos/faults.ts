@@ -36,6 +36,16 @@ export const SHORT: Scale = { repeats: 2, chainOutageMs: 8_000, dbOutageMs: 4_00
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
+/** kill -9 `victim` (counting what was in flight), start it again, and let it pick up. */
+async function killAndRestart(h: ChaosHarness, victim: RelayerProcess, out: Injection): Promise<void> {
+  out.inFlight += h.inFlight();
+  await victim.kill();
+  out.injections += 1;
+  await sleep(500);
+  await victim.start();
+  await sleep(1_500);
+}
+
 /**
  * kill -9 the replica that is in the middle of `label` (a transaction it broadcast and has not yet
  * seen mined, found in its attempts table, and the replica that holds that chain's sender lock),
@@ -57,13 +67,7 @@ function killMid(name: string, label: string): Fault {
           await sleep(300 + Math.random() * 700);
           victim = pick(h.replicas.filter((r) => r.running));
         }
-        if (!victim) continue;
-        out.inFlight += h.inFlight();
-        await victim.kill();
-        out.injections += 1;
-        await sleep(500);
-        await victim.start();
-        await sleep(1_500);
+        if (victim) await killAndRestart(h, victim, out);
       }
       out.notes.push(h.pool ? `${aimed} aimed at a pending ${label}` : 'at random moments under load');
       return out;
@@ -87,13 +91,7 @@ export const killMidWrite: Fault = {
         victim = await h.leaseHolder();
         if (!victim) await sleep(3);
       }
-      if (!victim) continue;
-      out.inFlight += h.inFlight();
-      await victim.kill();
-      out.injections += 1;
-      await sleep(500);
-      await victim.start();
-      await sleep(1_500);
+      if (victim) await killAndRestart(h, victim, out);
     }
     out.notes.push('leases left behind expire after 4 s');
     return out;

@@ -8,6 +8,7 @@ import { EndpointV2, SmokeOApp } from '#app/contracts';
 import { defaultChainSpecs, ManualRelay, startDevnet, type AnvilInstance, type Devnet } from '#app/devnet';
 import { addressToBytes32, decodePacket, lzReceiveOptions } from '#app/messaging';
 import { dropSchema } from '#app/persistence';
+import type { PacketHistoryView, PacketView as RelayerPacketView } from '../../apps/relayer/src/http/packet.dto.js';
 import { RelayerProcess } from '../support/relayer-process.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
 import { PgProxy } from './pg-proxy.js';
@@ -42,11 +43,8 @@ export interface Sent {
   expect: 'delivered' | 'dead';
 }
 
-export interface PacketView {
-  stage: string;
-  lastError: string | null;
-  history: { stage: string; reason: string | null }[];
-}
+/** A packet as the relayer's `GET /packets/:guid` shows it. */
+export type PacketView = RelayerPacketView & { history: PacketHistoryView[] };
 
 /** Where each packet of a phase ended, checked on chain and in the relayer's records. */
 export interface Verdict {
@@ -71,8 +69,8 @@ export class ChaosHarness {
   readonly records: Sent[] = [];
   phase = 'warm-up';
   readonly replicas: RelayerProcess[] = [];
-  /** Delivered events seen per guid (count, first time seen). */
-  private readonly seen = new Map<Hex, { count: number; at: number }>();
+  /** When each guid's Delivered event was first seen (ms). */
+  private readonly seen = new Map<Hex, number>();
   private readonly cursors = new Map<number, bigint>();
   private readonly chainLocks = new Map<number, Promise<unknown>>();
   private readonly paused = new Set<number>();
@@ -336,8 +334,7 @@ export class ChaosHarness {
           });
           for (const log of logs) {
             const guid = log.args.guid as Hex;
-            const prior = this.seen.get(guid);
-            this.seen.set(guid, { count: (prior?.count ?? 0) + 1, at: prior?.at ?? Date.now() });
+            if (!this.seen.has(guid)) this.seen.set(guid, Date.now());
           }
           this.cursors.set(eid, head + 1n);
         } catch {
@@ -355,7 +352,7 @@ export class ChaosHarness {
 
   /** When the receiver's Delivered event for `guid` was first seen (ms), if it was. */
   deliveredAt(guid: Hex): number | undefined {
-    return this.seen.get(guid)?.at;
+    return this.seen.get(guid);
   }
 
   /** Packets sent and not yet seen delivered (nor built to fail). */

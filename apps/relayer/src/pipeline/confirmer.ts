@@ -40,13 +40,12 @@ export class Confirmer {
     ).size;
     // a node that cannot serve the block now (restarting, behind, or a load balancer's lagging
     // backend) says nothing about a reorg: only another hash at that height does
-    const unknown = packets.filter((p) => canonical.get(p.srcBlockNumber) === undefined);
-    for (const p of unknown) {
+    for (const n of blocks.filter((b) => canonical.get(b) === undefined)) {
       await this.store.defer(
-        [p.guid],
+        packets.filter((p) => p.srcBlockNumber === n).map((p) => p.guid),
         'sent',
         this.owner,
-        `source block ${p.srcBlockNumber} is not available from the node; checking again`,
+        `source block ${n} is not available from the node; checking again`,
         new Date(Date.now() + UNAVAILABLE_RECHECK_MS),
       );
     }
