@@ -58,7 +58,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       const bootstrap = new DataSource({ type: 'postgres', url });
       await bootstrap.initialize();
       try {
-        await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        // IF NOT EXISTS is not safe against a concurrent creator: services opening a new schema
+        // together can see a unique violation from the catalog, which means it exists now
+        await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((error: unknown) => {
+          const code = (error as { driverError?: { code?: string } }).driverError?.code;
+          if (code !== '23505' && code !== '42P06') throw error;
+        });
       } finally {
         await bootstrap.destroy();
       }
