@@ -21,11 +21,12 @@ import { formatTable, runFaults } from './suite.js';
 
 const USAGE = `npm run test:chaos [-- options]
 
-Runs every fault on a 3-chain devnet under a steady load, with relayer replicas as their own
-processes, then the hostile-input suites, and prints a table: per fault the injections, packets
-in flight, delivered once, dead, lost and duplicated. The last line is
+Runs every fault on a 3-chain devnet under a steady load (packets, and vault operations on the
+segment stack), with relayer replicas as their own processes, then the hostile-input suites, and
+prints a table: per fault the injections, packets in flight, delivered once, dead, lost,
+duplicated, and whether any vault ledger was wrong after it. The last line is
 "chaos total: faults=<n> lost=<n> duplicated=<n>". Exit code 1 when anything was lost or
-duplicated, or a check on chain failed.
+duplicated, a vault ledger was wrong, or another check on chain failed.
 
 With DATABASE_URL the replicas share that Postgres (the database faults need it); without it one
 relayer runs on PGlite and the table says which faults could not run.
@@ -34,6 +35,10 @@ Options:
   --short          fewer injections, shorter outages (the version npm test runs)
   --replicas <n>   relayer replicas on Postgres (default 2)
   --rate <n>       packets per second across all pathways (default 6)
+  --vault-every <ms>
+                   one vault operation (a deposit attested to the hub, or a routed
+                   transfer) every <ms>, the chains in turn, and the vault checks after
+                   every phase (default 1000; 0: packets only, no segment stack)
   --only <names>   run only the faults whose names contain one of these (comma-separated)
   --no-hostile     skip the hostile-input suites
   -h, --help       this text`;
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     short: { type: 'boolean', default: false },
     replicas: { type: 'string', default: '2' },
     rate: { type: 'string', default: '6' },
+    'vault-every': { type: 'string', default: '1000' },
     'no-hostile': { type: 'boolean', default: false },
     only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -57,6 +63,8 @@ const replicas = Number(values.replicas);
 const rate = Number(values.rate);
 if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) fail('--replicas must be a whole number from 1 to 8');
 if (!Number.isFinite(rate) || rate <= 0 || rate > 100) fail('--rate must be a number above 0 and at most 100');
+const vaultEveryMs = Number(values['vault-every']);
+if (!Number.isInteger(vaultEveryMs) || vaultEveryMs < 0) fail('--vault-every must be a whole number of ms (0: none)');
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const databaseUrl = process.env.DATABASE_URL;
@@ -83,7 +91,7 @@ const wanted = values.only?.split(',').map((w) => w.trim().toLowerCase());
 const faults = wanted ? everyFault.filter((f) => wanted.some((w) => f.name.toLowerCase().includes(w))) : everyFault;
 if (faults.length === 0) fail(`--only matches no fault; the faults are: ${everyFault.map((f) => f.name).join(', ')}`);
 
-const h = await ChaosHarness.start({ databaseUrl, replicas, rate, log });
+const h = await ChaosHarness.start({ databaseUrl, replicas, rate, vaultEveryMs, log });
 let result;
 try {
   result = await runFaults(h, faults, scale, log);

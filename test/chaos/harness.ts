@@ -12,6 +12,7 @@ import type { PacketHistoryView, PacketView as RelayerPacketView } from '../../a
 import { RelayerProcess } from '../support/relayer-process.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
 import { PgProxy } from './pg-proxy.js';
+import { VaultLoad } from './vault-load.js';
 
 /** Source confirmations on the chaos devnet: deep enough for a reorg of 1–2 blocks to land before them. */
 export const CONFIRMATIONS = 3;
@@ -25,6 +26,11 @@ export interface ChaosConfig {
   rate: number;
   /** Extra environment for every relayer process (e.g. a heap limit through NODE_OPTIONS). */
   relayerEnv?: Record<string, string>;
+  /**
+   * Deploy the segment stack too and run vault operations beside the packets (deposits attested
+   * to the hub, routed liquidity, a governed change a phase): one every this many ms.
+   */
+  vaultEveryMs?: number;
   log: (line: string) => void;
 }
 
@@ -80,6 +86,8 @@ export class ChaosHarness {
   private background: Promise<void>[] = [];
   private sequence = 0;
   loadErrors = 0;
+  /** The segment stack's operations, when the config asks for them. */
+  vaults?: VaultLoad;
 
   private constructor(
     readonly config: ChaosConfig,
@@ -102,6 +110,7 @@ export class ChaosHarness {
     });
     const relay = new ManualRelay(devnet);
     const apps = await deploySmokeMesh(relay);
+    if (config.vaultEveryMs) await VaultLoad.deploy(devnet);
     const eids = devnet.manifest.chains.map((c) => c.eid);
     const baseline = new Map<number, bigint>();
     for (const eid of eids) baseline.set(eid, await receivedCount(relay, apps, eid));
@@ -119,8 +128,18 @@ export class ChaosHarness {
     }
     const h = new ChaosHarness(config, dir, devnet, relay, apps, eids, baseline, schema, pool, proxy);
     const count = config.databaseUrl ? config.replicas : 1;
-    for (let i = 0; i < count; i++) h.replicas.push(h.relayerProcess(`replica-${'abcdefgh'[i]}`, h.replicaEnv(i)));
-    for (const r of h.replicas) await r.start();
+    try {
+      for (let i = 0; i < count; i++) h.replicas.push(h.relayerProcess(`replica-${'abcdefgh'[i]}`, h.replicaEnv(i)));
+      for (const r of h.replicas) await r.start();
+      h.watch();
+      if (config.vaultEveryMs) {
+        h.vaults = await VaultLoad.start(h, config.vaultEveryMs);
+        config.log('chaos: segment stack deployed, its bootstrap delivered, routes allowed at both ends');
+      }
+    } catch (error) {
+      await h.stop();
+      throw error;
+    }
     config.log(
       `chaos: devnet ${eids.join(', ')} (${CONFIRMATIONS} confirmations), ${count} relayer replica(s) on ${
         config.databaseUrl ? `Postgres (schema ${schema})` : 'PGlite'
@@ -255,8 +274,8 @@ export class ChaosHarness {
   }
 
   /**
-   * Starts the steady load: each chain sends in turn to the other two, `rate` packets/s in all.
-   * Following deliveries and producing blocks start with it and go on until `stop`.
+   * Starts the steady load: each chain sends in turn to the other two, `rate` packets/s in all,
+   * and the vault operations when there are any.
    */
   startLoad(): void {
     if (this.loadRunning) return;
@@ -279,16 +298,26 @@ export class ChaosHarness {
         else next = Date.now(); // behind: do not burst to catch up
       }
     });
-    if (!this.watching) {
-      this.watching = true;
-      this.background = [this.track(), this.produceBlocks()];
-    }
+    this.vaults?.run();
   }
 
   async stopLoad(): Promise<void> {
     this.loadRunning = false;
     await Promise.all(this.loops);
+    await this.vaults?.halt();
     this.loops = [];
+  }
+
+  /** Following deliveries and producing blocks, from the start until `stop`. */
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.background = [this.track(), this.produceBlocks()];
+  }
+
+  /** Whether a fault holds the load on `eid`. */
+  isPaused(eid: number): boolean {
+    return this.paused.has(eid);
   }
 
   /** Holds the load on `eid` (and waits for its send in progress) until `resume`. */

@@ -10,6 +10,8 @@ export interface Row {
   dead: number;
   lost: number;
   duplicated: number;
+  /** Vault ledgers after the phase: `ok`, `wrong`, or `-` when the run has no vault load. */
+  ledgers: 'ok' | 'wrong' | '-';
   notes: string;
 }
 
@@ -23,6 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long a phase's packets get to arrive after its fault before what is left counts as lost. */
 const SETTLE_MS = 180_000;
+/** How long the vaults get to agree (transfers landed, epochs applied, attestations recorded) after a phase. */
+const VAULTS_MS = 120_000;
 
 /**
  * Runs each fault in turn under the steady load, then waits for that phase's packets to be
@@ -50,11 +54,13 @@ export async function runFaults(
     log(`chaos: ${fault.name}: injecting under load`);
     const started = Date.now();
     h.phase = fault.name;
+    await h.vaults?.changeParams(); // on its way to the spokes while the fault strikes
     const injected = await fault.run(h, scale);
     await sleep(2_000); // the load goes on across the recovery
     h.phase = 'steady';
     const phase = h.records.filter((r) => r.phase === fault.name);
     const verdict = await h.settle(phase, SETTLE_MS);
+    const vaults = await checkVaults(h, fault.name, problems);
     await injected.handBack?.();
     const wrong = [
       ...verdict.delivered.filter((s) => s.expect === 'dead').map((s) => `${describe(s)} was delivered`),
@@ -73,8 +79,10 @@ export async function runFaults(
       dead: verdict.dead,
       lost: verdict.lost.length,
       duplicated: verdict.duplicated,
+      ledgers: vaults.ledgers,
       notes: [
         ...injected.notes,
+        ...(vaults.note ? [vaults.note] : []),
         ...(verdict.orphaned ? [`${verdict.orphaned} orphaned sends never delivered`] : []),
         ...(verdict.dead ? [`dead: ${summarise(verdict.deadEnds.map((d) => d.reason))}`] : []),
       ].join('; '),
@@ -88,6 +96,7 @@ export async function runFaults(
   await h.stopLoad();
   const steady = h.records.filter((r) => r.phase === 'steady');
   const verdict = await h.settle(steady, SETTLE_MS);
+  const vaults = await checkVaults(h, 'after the load', problems, false);
   for (const s of verdict.lost) problems.push(`steady load: lost ${describe(s)} (${await stageOf(h, s)})`);
   rows.push({
     ...empty('no fault (load between faults)'),
@@ -95,14 +104,53 @@ export async function runFaults(
     dead: verdict.dead,
     lost: verdict.lost.length,
     duplicated: verdict.duplicated,
-    notes: `${h.loadErrors} load sends failed (a source down or reorged)`,
+    ledgers: vaults.ledgers,
+    notes: [`${h.loadErrors} load sends failed (a source down or reorged)`, ...(vaults.note ? [vaults.note] : [])].join(
+      '; ',
+    ),
   });
   problems.push(...(await h.onChainTotals()));
   return { rows, problems };
 }
 
 function empty(fault: string): Row {
-  return { fault, injections: 0, inFlight: 0, deliveredOnce: 0, dead: 0, lost: 0, duplicated: 0, notes: '' };
+  return {
+    fault,
+    injections: 0,
+    inFlight: 0,
+    deliveredOnce: 0,
+    dead: 0,
+    lost: 0,
+    duplicated: 0,
+    ledgers: '-',
+    notes: '',
+  };
+}
+
+/**
+ * Holds the vault operations until every check of the vaults holds (or the wait runs out: each
+ * check still failing is a problem), then lets them go on unless `resume` is false.
+ */
+async function checkVaults(
+  h: ChaosHarness,
+  phase: string,
+  problems: string[],
+  resume = true,
+): Promise<{ ledgers: Row['ledgers']; note?: string }> {
+  const vaults = h.vaults;
+  if (!vaults) return { ledgers: '-' };
+  await vaults.halt();
+  const wrong = await vaults.verify(VAULTS_MS);
+  const ops = vaults.takeCounts();
+  if (resume) vaults.run();
+  problems.push(...wrong.map((w) => `${phase}: vault ${w}`));
+  if (resume && ops.attests + ops.transfers === 0) problems.push(`${phase}: no vault operation ran during the fault`);
+  return {
+    ledgers: wrong.length ? 'wrong' : 'ok',
+    note:
+      `vaults: ${ops.attests} deposits attested, ${ops.transfers} transfers (${ops.refused} refused by the route), ` +
+      `${ops.configs} config change(s)${ops.failed ? `, ${ops.failed} operations failed` : ''}`,
+  };
 }
 
 function describe(s: Sent): string {
@@ -126,7 +174,7 @@ function summarise(reasons: readonly string[]): string {
 
 /** The summary table, fixed-width, with the totals as its last line. */
 export function formatTable(rows: readonly Row[], hostile: readonly string[] = []): string[] {
-  const header = ['fault', 'injections', 'in flight', 'delivered once', 'dead', 'lost', 'duplicated'];
+  const header = ['fault', 'injections', 'in flight', 'delivered once', 'dead', 'lost', 'duplicated', 'ledgers'];
   const cells = rows.map((r) => [
     r.fault,
     String(r.injections),
@@ -135,6 +183,7 @@ export function formatTable(rows: readonly Row[], hostile: readonly string[] = [
     String(r.dead),
     String(r.lost),
     String(r.duplicated),
+    r.ledgers,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]) =>

@@ -21,11 +21,11 @@ import { formatTable, runFaults } from '../chaos/suite.js';
 const DATABASE_URL = process.env.DATABASE_URL;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-describe('Chaos, short: under faults every packet ends delivered exactly once or dead with its reason', () => {
+describe('Chaos, short: under faults every packet ends delivered exactly once or dead with its reason, and no vault ledger is wrong', () => {
   let h: ChaosHarness;
 
   beforeAll(async () => {
-    h = await ChaosHarness.start({ databaseUrl: DATABASE_URL, replicas: 2, rate: 6, log });
+    h = await ChaosHarness.start({ databaseUrl: DATABASE_URL, replicas: 2, rate: 6, vaultEveryMs: 1_000, log });
   }, 180_000);
   afterAll(async () => {
     await h?.stop();
@@ -54,10 +54,12 @@ describe('Chaos, short: under faults every packet ends delivered exactly once or
       const faultRows = result.rows.filter((r) => faults.some((f) => f.name === r.fault));
       expect(faultRows.map((r) => r.fault)).toEqual(faults.map((f) => f.name));
       for (const row of result.rows) {
-        expect({ fault: row.fault, lost: row.lost, duplicated: row.duplicated }).toEqual({
+        // no vault ledger wrong after any phase: transfers landed once, epochs applied, attestations recorded
+        expect({ fault: row.fault, lost: row.lost, duplicated: row.duplicated, ledgers: row.ledgers }).toEqual({
           fault: row.fault,
           lost: 0,
           duplicated: 0,
+          ledgers: 'ok',
         });
       }
       for (const row of faultRows)

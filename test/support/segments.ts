@@ -83,7 +83,8 @@ export class SegmentWorld {
 
   private constructor(
     readonly devnet: Devnet,
-    private readonly dir: string,
+    /** The world's own directory; none when it runs on someone else's devnet (`attach`). */
+    private readonly dir?: string,
   ) {
     this.relay = new ManualRelay(devnet);
     this.hubEid = hubOf(devnet.manifest).eid;
@@ -108,7 +109,16 @@ export class SegmentWorld {
     }
   }
 
+  /**
+   * The calls of a world on a devnet that someone else started, deployed the segment stack on and
+   * delivers for (the chaos harness and its relayers); stopping that devnet stays theirs.
+   */
+  static attach(devnet: Devnet): SegmentWorld {
+    return new SegmentWorld(devnet);
+  }
+
   async stop(): Promise<void> {
+    if (!this.dir) throw new Error('an attached world does not own its devnet');
     await this.devnet.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }

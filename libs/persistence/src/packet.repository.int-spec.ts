@@ -133,9 +133,9 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     await repo.move(p.guid, 'sent', 'a', { to: 'delivered' });
     const at = { srcEid: p.srcEid, dstEid: 40196, sender: p.sender, receiver: p.receiver, nonce: p.nonce };
     const reason = 'the destination no longer holds this delivery';
-    expect(await repo.reopenDelivered({ ...at, nonce: p.nonce + 1n }, reason)).toBeUndefined(); // no such nonce
-    expect(await repo.reopenDelivered(at, reason)).toBe(p.guid);
-    expect(await repo.reopenDelivered(at, reason)).toBeUndefined(); // it is not delivered any more
+    expect(await repo.reopenDelivered({ ...at, nonce: p.nonce + 1n }, reason)).toEqual([]); // none from there on
+    expect(await repo.reopenDelivered(at, reason)).toEqual([p.guid]);
+    expect(await repo.reopenDelivered(at, reason)).toEqual([]); // it is not delivered any more
     expect(await repo.get(p.guid)).toMatchObject({ stage: 'confirmed', attempts: 0, lastError: null });
     const history = await repo.history(p.guid);
     expect(history.map((h) => [h.stage, h.reason])).toEqual([
@@ -143,6 +143,44 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
       ['delivered', null],
       ['confirmed', reason],
     ]);
+  });
+
+  it('names each pathway with recent deliveries and its highest delivered nonce, and reopens it from a nonce on', async () => {
+    const dstEid = 40195;
+    const other = `0x${'00'.repeat(12)}${'cc'.repeat(20)}` as const;
+    const packets = [
+      packet(21, { dstEid }),
+      packet(22, { dstEid }),
+      packet(23, { dstEid }),
+      packet(24, { dstEid, sender: other, nonce: 7n }),
+      packet(25, { dstEid }), // not delivered: not counted
+    ];
+    await repo.recordObserved(packets);
+    const claimed = await repo.claim({ stages: ['sent'], dstEid, limit: 10 }, 'a', 60_000);
+    expect(claimed).toHaveLength(5);
+    await repo.moveAll(
+      packets.slice(0, 4).map((p) => p.guid),
+      'sent',
+      'a',
+      { to: 'delivered' },
+    );
+    const recent = await repo.recentDeliveries(dstEid, new Date(Date.now() - 60_000));
+    const byKey = (r: { sender: string; nonce: bigint }) => [r.sender, r.nonce] as const;
+    expect(recent.map(byKey).sort()).toEqual(
+      [
+        [packets[0].sender, 23n],
+        [other, 7n],
+      ].sort(),
+    );
+    expect(await repo.recentDeliveries(dstEid, new Date(Date.now() + 60_000))).toEqual([]); // none that recent
+    // the destination holds nonces up to 21: 22 and 23 are reopened together, the other pathway is left alone
+    const reopened = await repo.reopenDelivered(
+      { srcEid: packets[0].srcEid, dstEid, sender: packets[0].sender, receiver: packets[0].receiver, nonce: 22n },
+      'rolled back',
+    );
+    expect(reopened.sort()).toEqual([packets[1].guid, packets[2].guid].sort());
+    expect((await repo.get(packets[0].guid))?.stage).toBe('delivered');
+    expect((await repo.get(packets[3].guid))?.stage).toBe('delivered');
   });
 
   it('replaces an unconfirmed packet that a reorg moved to another block', async () => {

@@ -283,22 +283,51 @@ export class PacketRepository {
    * delivery (its chain was rolled back past it): it is verified and delivered again. Returns the
    * guid reopened, if the packet at that nonce was recorded delivered.
    */
+  /**
+   * Packets recorded delivered on a pathway from `nonce` on go back to `confirmed`: the destination
+   * no longer holds them (it was rolled back past our deliveries). Returns the guids reopened.
+   */
   async reopenDelivered(
-    at: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex; nonce: bigint },
+    from: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex; nonce: bigint },
     reason: string,
-  ): Promise<Hex | undefined> {
+  ): Promise<Hex[]> {
     return this.dataSource.transaction(async (m) => {
       const result = await m.query<[{ guid: string }[], number] | { guid: string }[]>(
         `UPDATE relayer_packet SET stage = 'confirmed', attempts = 0, last_error = NULL, next_attempt_at = now(),
            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         WHERE src_eid = $1 AND dst_eid = $2 AND sender = $3 AND receiver = $4 AND nonce = $5 AND stage = 'delivered'
+         WHERE src_eid = $1 AND dst_eid = $2 AND sender = $3 AND receiver = $4 AND nonce >= $5 AND stage = 'delivered'
          RETURNING guid`,
-        [at.srcEid, at.dstEid, at.sender.toLowerCase(), at.receiver.toLowerCase(), at.nonce.toString()],
+        [from.srcEid, from.dstEid, from.sender.toLowerCase(), from.receiver.toLowerCase(), from.nonce.toString()],
       );
-      const guid = rowsOf(result)[0]?.guid as Hex | undefined; // written from Hex values
-      if (guid) await this.appendHistory(m, [{ guid, stage: 'confirmed', reason, detail: null }]);
-      return guid;
+      const guids = rowsOf(result).map((r) => r.guid as Hex); // written from Hex values
+      await this.appendHistory(
+        m,
+        guids.map((guid) => ({ guid, stage: 'confirmed', reason, detail: null })),
+      );
+      return guids;
     });
+  }
+
+  /**
+   * Each pathway into `dstEid` with a delivery recorded since `since`, and the highest nonce we
+   * recorded delivered on it: what the relayer checks the destination still holds.
+   */
+  async recentDeliveries(
+    dstEid: number,
+    since: Date,
+  ): Promise<{ srcEid: number; sender: Hex; receiver: Hex; nonce: bigint }[]> {
+    const rows = await this.dataSource.query<{ src_eid: number; sender: string; receiver: string; nonce: string }[]>(
+      `SELECT src_eid, sender, receiver, max(nonce)::text AS nonce FROM relayer_packet
+        WHERE dst_eid = $1 AND stage = 'delivered' AND delivered_at > $2
+        GROUP BY src_eid, sender, receiver`,
+      [dstEid, since],
+    );
+    return rows.map((r) => ({
+      srcEid: Number(r.src_eid),
+      sender: r.sender.trim() as Hex, // written from Hex values (char columns)
+      receiver: r.receiver.trim() as Hex,
+      nonce: BigInt(r.nonce),
+    }));
   }
 
   async countByStage(): Promise<{ stage: PacketStage; srcEid: number; dstEid: number; count: number }[]> {

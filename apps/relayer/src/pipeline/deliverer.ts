@@ -16,6 +16,10 @@ import { byPathwayAndNonce } from './verifier.js';
 
 /** How soon a packet waiting behind an earlier nonce is looked at again. */
 const GAP_RECHECK_MS = 500;
+/** How often a destination's recent deliveries are checked against its endpoint. */
+const AUDIT_EVERY_MS = 5_000;
+/** How far back deliveries are checked: a destination rolled back further than this is not noticed. */
+const AUDIT_WINDOW_MS = 15 * 60_000;
 
 export interface DelivererOptions {
   owner: string;
@@ -31,12 +35,20 @@ export interface DelivererOptions {
  * whose receiver reverts is recorded with the decoded reason and never holds up the others.
  */
 export class Deliverer {
+  /** When each destination's recent deliveries were last checked (ms). */
+  private readonly audited = new Map<number, number>();
+
   constructor(
     private readonly store: PacketStore,
     private readonly options: DelivererOptions,
   ) {}
 
-  async tick(chain: RelayerChain): Promise<{ delivered: number; failed: number }> {
+  async tick(chain: RelayerChain): Promise<{ delivered: number; failed: number; reopened: number }> {
+    const reopened = await this.audit(chain);
+    return { ...(await this.deliver(chain)), reopened };
+  }
+
+  private async deliver(chain: RelayerChain): Promise<{ delivered: number; failed: number }> {
     const { owner, leaseMs, batchSize } = this.options;
     const claimed = await this.store.claim(
       { stages: ['verified'], dstEid: chain.eid, limit: batchSize },
@@ -126,14 +138,7 @@ export class Deliverer {
       pathways.set(key, [...(pathways.get(key) ?? []), p]);
     }
     for (const group of pathways.values()) {
-      const first = group[0]; // groups are never empty
-      let next =
-        (await chain.client.readContract({
-          address: chain.workers.endpoint,
-          abi: EndpointV2.abi,
-          functionName: 'inboundNonce',
-          args: [bytes32ToAddress(first.receiver), first.srcEid, first.sender],
-        })) + 1n;
+      let next = (await inboundNonce(chain, group[0])) + 1n; // groups are never empty
       for (const p of group) {
         if (p.nonce < next) ready.push(p);
         else if (p.nonce === next) {
@@ -150,15 +155,36 @@ export class Deliverer {
   }
 
   /**
-   * The endpoint lacks nonce `missing` of this packet's pathway. If we recorded that packet
-   * delivered, the destination was rolled back past our delivery (a reorg deeper than it should
-   * have been, or a node restored from an older state): verify and deliver it again.
+   * The endpoint lacks nonce `missing` of this packet's pathway. If we recorded that packet (or
+   * later ones) delivered, the destination was rolled back past our deliveries (a reorg deeper than
+   * it should have been, or a node restored from an older state): verify and deliver them again.
    */
-  private async reopenIfRolledBack(p: PacketRecord, missing: bigint): Promise<void> {
-    await this.store.reopenDelivered(
+  private async reopenIfRolledBack(
+    p: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex },
+    missing: bigint,
+  ): Promise<number> {
+    const reopened = await this.store.reopenDelivered(
       { srcEid: p.srcEid, dstEid: p.dstEid, sender: p.sender, receiver: p.receiver, nonce: missing },
       `the destination no longer holds this delivery (its inbound nonce is below ${missing}): verifying and delivering it again`,
     );
+    return reopened.length;
+  }
+
+  /**
+   * Every few seconds, each pathway into this chain with deliveries recorded in the last minutes:
+   * does the endpoint still hold our highest one? A rollback with no later packet on the pathway
+   * would otherwise go unnoticed (nothing waits behind the hole) and the delivery stay undone.
+   */
+  private async audit(chain: RelayerChain): Promise<number> {
+    const now = Date.now();
+    if (now - (this.audited.get(chain.eid) ?? 0) < AUDIT_EVERY_MS) return 0;
+    this.audited.set(chain.eid, now);
+    let reopened = 0;
+    for (const p of await this.store.recentDeliveries(chain.eid, new Date(now - AUDIT_WINDOW_MS))) {
+      const inbound = await inboundNonce(chain, p);
+      if (inbound < p.nonce) reopened += await this.reopenIfRolledBack({ ...p, dstEid: chain.eid }, inbound + 1n);
+    }
+    return reopened;
   }
 
   private async state(chain: RelayerChain, p: PacketRecord): Promise<ExecutionState> {
@@ -170,4 +196,14 @@ export class Deliverer {
     });
     return state; // the view returns the enum's ordinal
   }
+}
+
+/** The endpoint's inbound nonce of a pathway: every nonce up to it is verified or executed. */
+function inboundNonce(chain: RelayerChain, p: { srcEid: number; sender: Hex; receiver: Hex }): Promise<bigint> {
+  return chain.client.readContract({
+    address: chain.workers.endpoint,
+    abi: EndpointV2.abi,
+    functionName: 'inboundNonce',
+    args: [bytes32ToAddress(p.receiver), p.srcEid, p.sender],
+  });
 }

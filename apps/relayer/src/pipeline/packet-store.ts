@@ -33,11 +33,19 @@ export interface PacketStore {
   moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>>;
   /** Hands packets back unchanged, attempts untouched, until `until`, with `reason` as what they wait for. */
   defer(guids: readonly Hex[], from: PacketStage, owner: string, reason: string, until: Date): Promise<Set<Hex>>;
-  /** A packet recorded delivered whose delivery the destination no longer holds goes back to `confirmed`. */
+  /**
+   * Packets recorded delivered on a pathway from `nonce` on, whose deliveries the destination no
+   * longer holds, go back to `confirmed`; returns their guids.
+   */
   reopenDelivered(
-    at: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex; nonce: bigint },
+    from: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex; nonce: bigint },
     reason: string,
-  ): Promise<Hex | undefined>;
+  ): Promise<Hex[]>;
+  /** Pathways into `dstEid` with deliveries recorded since `since`, each with its highest delivered nonce. */
+  recentDeliveries(
+    dstEid: number,
+    since: Date,
+  ): Promise<{ srcEid: number; sender: Hex; receiver: Hex; nonce: bigint }[]>;
   /** Gives back leases this owner still holds (on shutdown). */
   release(owner: string): Promise<void>;
   cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined>;

@@ -133,7 +133,13 @@ export class RelayerPipeline {
     const verified = await this.stage('verify', chain.eid, () => this.verifier.tick(chain));
     const delivered = await this.stage('deliver', chain.eid, () => this.deliverer.tick(chain));
     await this.stage('attest', chain.eid, () => this.attester.tick(chain));
-    return (verified?.verified ?? 0) + (verified?.failed ?? 0) + (delivered?.delivered ?? 0) + (delivered?.failed ?? 0);
+    return (
+      (verified?.verified ?? 0) +
+      (verified?.failed ?? 0) +
+      (delivered?.delivered ?? 0) +
+      (delivered?.failed ?? 0) +
+      (delivered?.reopened ?? 0)
+    );
   }
 
   private async loop(round: () => Promise<number>): Promise<void> {
