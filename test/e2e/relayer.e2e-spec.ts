@@ -96,6 +96,20 @@ describe('Relayer on a 3-chain devnet', () => {
         expect({ src, dst, nonce }).toEqual({ src, dst, nonce: 3n });
       }
     }
+    // each packet's time to every stage, per pathway: 3 packets each, seen → confirmed → verified → delivered
+    const metrics = await (await fetch(`${relayer?.url}/metrics`)).text();
+    const count = (name: string, labels: string) =>
+      Number(new RegExp(`^${name}_count\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? -1);
+    for (const src of eids) {
+      for (const dst of eids.filter((e) => e !== src)) {
+        const pathway = `${src}-${dst}`;
+        const counts = ['confirmed', 'verified', 'delivered'].map((stage) =>
+          count('relayer_packet_stage_seconds', `stage="${stage}",pathway="${pathway}"`),
+        );
+        const endToEnd = count('relayer_packet_delivery_seconds', `pathway="${pathway}"`);
+        expect({ pathway, counts, endToEnd }).toEqual({ pathway, counts: [3, 3, 3], endToEnd: 3 });
+      }
+    }
   });
 
   it('resumes from its cursor after a restart and delivers what was sent while it was down', async () => {

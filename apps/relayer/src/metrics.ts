@@ -33,6 +33,20 @@ export class RelayerMetrics {
     labelNames: ['eid'],
     registers: [this.registry],
   });
+  readonly packetStageSeconds = new Histogram({
+    name: 'relayer_packet_stage_seconds',
+    help: 'Time a packet took to reach each stage from the one before (seen → confirmed → verified → delivered)',
+    labelNames: ['stage', 'pathway'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly deliverySeconds = new Histogram({
+    name: 'relayer_packet_delivery_seconds',
+    help: 'Time from the watcher first recording a packet to its delivery',
+    labelNames: ['pathway'],
+    buckets: [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
   readonly stageSeconds = new Histogram({
     name: 'relayer_stage_round_seconds',
     help: 'Time one stage round takes on one chain',

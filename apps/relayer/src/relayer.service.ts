@@ -23,6 +23,13 @@ export class RelayerService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(RelayerMetrics) private readonly metrics: RelayerMetrics,
     @Inject(SENDER_LOCKS) private readonly locks: SenderLocks & { releaseAll(): Promise<void> },
   ) {
+    store.onStageTimings?.((timings) => {
+      for (const t of timings) {
+        const pathway = `${t.srcEid}-${t.dstEid}`;
+        this.metrics.packetStageSeconds.observe({ stage: t.stage, pathway }, t.seconds);
+        if (t.stage === 'delivered') this.metrics.deliverySeconds.observe({ pathway }, t.sinceSeenSeconds);
+      }
+    });
     const signers = settings.dvnSignerKeys.map((k) => privateKeyToAccount(k));
     this.pipeline = new RelayerPipeline(
       store,

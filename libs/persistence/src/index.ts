@@ -13,6 +13,7 @@ export type {
   PacketRecord,
   PacketStage,
   StageChange,
+  StageTiming,
 } from './packet.types.js';
 export { dropSchema, openTestDatabase, testDatabaseBackends, type TestDatabase } from './testing.js';
 export {

@@ -12,6 +12,7 @@ import {
   PersistenceError,
   testDatabaseBackends,
   type ObservedPacketRecord,
+  type StageTiming,
   type TestDatabase,
 } from '#app/persistence';
 
@@ -181,6 +182,34 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     expect(reopened.sort()).toEqual([packets[1].guid, packets[2].guid].sort());
     expect((await repo.get(packets[0].guid))?.stage).toBe('delivered');
     expect((await repo.get(packets[3].guid))?.stage).toBe('delivered');
+  });
+
+  it('reports how long each packet took to reach each timed stage, only for the moves that happened', async () => {
+    const timings: StageTiming[] = [];
+    const timed = new PacketRepository(db.dataSource);
+    timed.onStageTimings((t) => timings.push(...t));
+    const dstEid = 40194;
+    const [a, b] = [packet(31, { dstEid }), packet(32, { dstEid })];
+    await timed.recordObserved([a, b]);
+    await timed.claim({ stages: ['sent'], dstEid, limit: 2 }, 'a', 60_000);
+    await timed.moveAll([a.guid, b.guid], 'sent', 'a', { to: 'confirmed' });
+    await timed.claim({ stages: ['confirmed'], dstEid, limit: 2 }, 'a', 60_000);
+    await timed.moveAll([a.guid], 'confirmed', 'a', { to: 'verified' });
+    await timed.move(b.guid, 'confirmed', 'a', { to: 'failed', reason: 'no' }); // not a timed stage
+    await timed.move(b.guid, 'confirmed', 'a', { to: 'verified' }); // no longer confirmed: nothing moves
+    await timed.claim({ stages: ['verified'], dstEid, limit: 1 }, 'a', 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    await timed.moveAll([a.guid], 'verified', 'a', { to: 'delivered' });
+    expect(timings.map((t) => [t.stage, t.srcEid, t.dstEid])).toEqual([
+      ['confirmed', a.srcEid, dstEid],
+      ['confirmed', b.srcEid, dstEid],
+      ['verified', a.srcEid, dstEid],
+      ['delivered', a.srcEid, dstEid],
+    ]);
+    const delivered = timings[3];
+    expect(delivered?.seconds).toBeGreaterThanOrEqual(0.015); // verified → delivered took the 20 ms wait
+    expect(delivered?.sinceSeenSeconds).toBeGreaterThanOrEqual(delivered?.seconds ?? Infinity);
+    expect(timings.every((t) => Number.isFinite(t.seconds) && t.seconds >= 0)).toBe(true);
   });
 
   it('replaces an unconfirmed packet that a reorg moved to another block', async () => {

@@ -8,6 +8,7 @@ import type {
   PacketRecord,
   PacketStage,
   StageChange,
+  StageTiming,
 } from './packet.types.js';
 
 interface PacketRow {
@@ -56,6 +57,12 @@ const STAGE_TIMESTAMP: Partial<Record<PacketStage, string>> = {
   verified: 'verified_at',
   delivered: 'delivered_at',
 };
+/** When a packet entered the stage before each timed stage (a stamp a move into it leaves alone). */
+const PREVIOUS_STAMP: Partial<Record<PacketStage, string>> = {
+  confirmed: 'created_at',
+  verified: 'COALESCE(confirmed_at, created_at)',
+  delivered: 'COALESCE(verified_at, confirmed_at, created_at)',
+};
 /** Stages whose reason is the packet's visible "why is it not moving". */
 const PROBLEM_STAGES: readonly PacketStage[] = ['failed', 'dead', 'dropped'];
 const INSERT_CHUNK = 200;
@@ -66,7 +73,14 @@ const INSERT_CHUNK = 200;
  * on (stage, lease owner) and write the packet's history in the same transaction.
  */
 export class PacketRepository {
+  private readonly timingListeners: ((timings: readonly StageTiming[]) => void)[] = [];
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Calls `listener` after every committed move into `confirmed`, `verified` or `delivered` (stage latency metrics). */
+  onStageTimings(listener: (timings: readonly StageTiming[]) => void): void {
+    this.timingListeners.push(listener);
+  }
 
   async recordObserved(packets: readonly ObservedPacketRecord[]): Promise<number> {
     let written = 0;
@@ -160,9 +174,11 @@ export class PacketRepository {
    */
   async moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>> {
     if (guids.length === 0) return new Set();
-    return this.dataSource.transaction(async (m) => {
-      const stamp = STAGE_TIMESTAMP[change.to];
-      const result = await m.query<[{ guid: string }[], number] | { guid: string }[]>(
+    const stamp = STAGE_TIMESTAMP[change.to];
+    const previous = PREVIOUS_STAMP[change.to];
+    type Moved = { guid: string; src_eid: number; dst_eid: number; seconds: number | null; seen: number | null };
+    const rows = await this.dataSource.transaction(async (m) => {
+      const result = await m.query<[Moved[], number] | Moved[]>(
         `UPDATE relayer_packet SET
            stage = $3::varchar, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
            last_error = CASE WHEN $3::varchar = ANY($8::varchar[]) THEN $4::text ELSE NULL END,
@@ -170,7 +186,11 @@ export class PacketRepository {
            next_attempt_at = COALESCE($6::timestamptz, next_attempt_at)
            ${stamp ? `, ${stamp} = now()` : ''}
          WHERE guid = ANY($1::char(66)[]) AND stage = $2::varchar AND lease_owner = $7
-         RETURNING guid`,
+         RETURNING guid, src_eid, dst_eid${
+           previous
+             ? `, EXTRACT(EPOCH FROM now() - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM now() - created_at)::float8 AS seen`
+             : ''
+         }`,
         [
           guids.map((g) => g.toLowerCase()),
           from,
@@ -182,13 +202,29 @@ export class PacketRepository {
           PROBLEM_STAGES,
         ],
       );
-      const moved = rowsOf(result).map((r) => r.guid as Hex); // written from Hex values
+      const moved = rowsOf(result);
       await this.appendHistory(
         m,
-        moved.map((guid) => ({ guid, stage: change.to, reason: change.reason ?? null, detail: change.detail ?? null })),
+        moved.map((r) => ({
+          guid: r.guid,
+          stage: change.to,
+          reason: change.reason ?? null,
+          detail: change.detail ?? null,
+        })),
       );
-      return new Set(moved);
+      return moved;
     });
+    if (previous && rows.length > 0 && this.timingListeners.length > 0) {
+      const timings = rows.map((r) => ({
+        stage: change.to as StageTiming['stage'], // the stages with a previous stamp
+        srcEid: Number(r.src_eid),
+        dstEid: Number(r.dst_eid),
+        seconds: Math.max(0, Number(r.seconds)),
+        sinceSeenSeconds: Math.max(0, Number(r.seen)),
+      }));
+      for (const listener of this.timingListeners) listener(timings);
+    }
+    return new Set(rows.map((r) => r.guid as Hex)); // written from Hex values
   }
 
   /**

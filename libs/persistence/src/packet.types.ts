@@ -64,3 +64,14 @@ export interface PacketListFilter {
   srcTxHash?: Hex;
   limit: number;
 }
+
+/** A packet's move into a timed stage: how long it took since the stage before, and since first seen. */
+export interface StageTiming {
+  stage: 'confirmed' | 'verified' | 'delivered';
+  srcEid: number;
+  dstEid: number;
+  /** Since the previous stage: first seen → confirmed → verified → delivered. */
+  seconds: number;
+  /** Since the watcher first recorded the packet. */
+  sinceSeenSeconds: number;
+}

@@ -7,6 +7,7 @@ import type {
   PacketRecord,
   PacketStage,
   StageChange,
+  StageTiming,
 } from '#app/persistence';
 
 export type {
@@ -17,6 +18,7 @@ export type {
   PacketRecord,
   PacketStage,
   StageChange,
+  StageTiming,
 };
 
 /**
@@ -46,6 +48,8 @@ export interface PacketStore {
     dstEid: number,
     since: Date,
   ): Promise<{ srcEid: number; sender: Hex; receiver: Hex; nonce: bigint }[]>;
+  /** Calls `listener` after each committed move into a timed stage (for the stage latency histograms). */
+  onStageTimings?(listener: (timings: readonly StageTiming[]) => void): void;
   /** Gives back leases this owner still holds (on shutdown). */
   release(owner: string): Promise<void>;
   cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined>;
