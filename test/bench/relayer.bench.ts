@@ -6,6 +6,8 @@
  * no database and no watchers, once by the relayer (fresh embedded database, started after its
  * burst was sent). Prints both throughputs, the relayer's latency from its start to each delivery
  * (ms and destination blocks), CPU and peak memory, and `relayer/direct throughput ratio=X.XX`.
+ * `--table-rows 100000` first fills the relayer's table with that many delivered packets of
+ * history (a day old), so memory and speed are measured with a table of that size.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +18,10 @@ import { BatchExecutor, DVN, SmokeOApp } from '#app/contracts';
 import { createChainWalletClient } from '#app/chains';
 import { devnetAccount, devnetPrivateKey, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
 import { deliveryBatchGas, DeliveryOutcome, lzReceiveOptions, signVerify, toDelivery } from '#app/messaging';
-import { dropSchema, PacketRepository } from '#app/persistence';
+import { dropSchema, openDatabase, PacketRepository } from '#app/persistence';
 import { TxSender } from '../../apps/relayer/src/chains/tx-sender.js';
 import { scanPackets, type ObservedPacket } from '../../apps/relayer/src/pipeline/packet-scan.js';
+import { RelayerMetrics } from '../../apps/relayer/src/metrics.js';
 import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
 import { startRelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
@@ -30,8 +33,18 @@ const arg = (name: string, fallback: number) => {
 const N = arg('packets', 2000);
 /** `--replicas 3`: that many relayers share one Postgres (DATABASE_URL) and the burst. */
 const REPLICAS = arg('replicas', 1);
-if (!Number.isInteger(N) || N < 6 || !Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 8) {
-  process.stderr.write('usage: npm run bench:relayer -- [--packets N ≥ 6] [--replicas 1..8]\n');
+/** `--table-rows 100000`: delivered packets of history in the table before the relayer starts. */
+const TABLE_ROWS = arg('table-rows', 0);
+if (
+  !Number.isInteger(N) ||
+  N < 6 ||
+  !Number.isInteger(REPLICAS) ||
+  REPLICAS < 1 ||
+  REPLICAS > 8 ||
+  !Number.isInteger(TABLE_ROWS) ||
+  TABLE_ROWS < 0
+) {
+  process.stderr.write('usage: npm run bench:relayer -- [--packets N ≥ 6] [--replicas 1..8] [--table-rows N ≥ 0]\n');
   process.exit(2);
 }
 const BATCH = 50;
@@ -182,6 +195,60 @@ async function directDelivery(devnet: Devnet, relay: ManualRelay, packets: Obser
   return delivered;
 }
 
+/**
+ * Fills the relayer's packet table with `rows` delivered packets a day old (their pathways exist
+ * nowhere on chain: history the relayer must carry, never touch), with their history rows.
+ */
+async function fillHistory(options: Parameters<typeof openDatabase>[0], rows: number): Promise<void> {
+  const database = await openDatabase(options);
+  try {
+    const started = Date.now();
+    const chunk = 20_000;
+    for (let from = 0; from < rows; from += chunk) {
+      const to = Math.min(rows, from + chunk) - 1;
+      const guid = `'0x' || lpad(to_hex(n), 64, '0')`;
+      await database.dataSource.query(
+        `INSERT INTO relayer_packet (guid, src_eid, dst_eid, nonce, sender, receiver, header, payload_hash, message,
+           options, src_block_number, src_block_hash, src_tx_hash, our_dvn, our_executor, stage, created_at,
+           updated_at, confirmed_at, verified_at, delivered_at)
+         SELECT ${guid}, 40101 + n % 3, 40101 + (n + 1) % 3, n + 1, '0x' || repeat('0', 24) || repeat('e', 40),
+           '0x' || repeat('0', 24) || repeat('f', 40), '0x' || repeat('ab', 81), ${guid}, '0x' || repeat('cd', 64),
+           '0x00030100110100000000000000000000000000030d40', n, ${guid}, ${guid}, true, true, 'delivered',
+           now() - interval '1 day', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day',
+           now() - interval '1 day'
+         FROM generate_series($1::bigint, $2::bigint) AS n`,
+        [from, to],
+      );
+      await database.dataSource.query(
+        `INSERT INTO relayer_packet_event (guid, stage, at)
+         SELECT ${guid}, s.stage, now() - interval '1 day' FROM generate_series($1::bigint, $2::bigint) AS n
+         CROSS JOIN (VALUES ('sent'), ('confirmed'), ('verified'), ('delivered')) AS s(stage)`,
+        [from, to],
+      );
+    }
+    log(
+      `history: ${rows} delivered packets (and ${rows * 4} history rows) in the table in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
+/** Where the relayer's time went: each stage's rounds, summed over chains (seconds, and how many). */
+async function stageRoundTotals(metrics: readonly RelayerMetrics[]): Promise<string> {
+  const totals = new Map<string, { seconds: number; rounds: number }>();
+  for (const m of metrics) {
+    for (const v of (await m.stageSeconds.get()).values) {
+      const stage = String(v.labels.stage);
+      const t = totals.get(stage) ?? { seconds: 0, rounds: 0 };
+      if (v.metricName?.endsWith('_sum')) t.seconds += v.value;
+      if (v.metricName?.endsWith('_count')) t.rounds += v.value;
+      totals.set(stage, t);
+    }
+  }
+  return [...totals].map(([stage, t]) => `${stage}=${t.seconds.toFixed(1)} s/${t.rounds}`).join(' ');
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -240,6 +307,11 @@ async function main(): Promise<void> {
         RELAYER_BATCH_SIZE: String(BATCH),
         RELAYER_START_BLOCK: startBlocks,
       });
+    if (TABLE_ROWS > 0)
+      await fillHistory(
+        REPLICAS > 1 ? { databaseUrl: process.env.DATABASE_URL, schema } : { dataDir: join(dir, 'db') },
+        TABLE_ROWS,
+      );
     const cpu0 = process.cpuUsage();
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -269,6 +341,7 @@ async function main(): Promise<void> {
         Number((await relay.client(c.eid).getBlockNumber()) - (dstBlocksAtStart.get(c.eid) ?? 0n)),
       ),
     );
+    const rounds = await stageRoundTotals(relayers.map((r) => r.app.get(RelayerMetrics)));
     for (const r of relayers) await r.close();
     if (REPLICAS > 1 && process.env.DATABASE_URL) await dropSchema(process.env.DATABASE_URL, schema);
 
@@ -281,8 +354,9 @@ async function main(): Promise<void> {
       `relayer latency p50=${percentile(latencies, 50).toFixed(0)} ms p99=${percentile(latencies, 99).toFixed(0)} ms (start → delivery; destination chains advanced ${dstBlocks.join('/')} blocks)`,
     );
     log(
-      `relayer cpu user=${(cpu.user / 1e6).toFixed(1)} s system=${(cpu.system / 1e6).toFixed(1)} s, peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB (bench process, chains excluded)`,
+      `relayer cpu user=${(cpu.user / 1e6).toFixed(1)} s system=${(cpu.system / 1e6).toFixed(1)} s, peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB (bench process, chains excluded${TABLE_ROWS ? `; ${TABLE_ROWS + total} packets in the table` : ''})`,
     );
+    log(`relayer stage rounds (sum over chains and replicas): ${rounds}`);
     log(`relayer/direct throughput ratio=${(relayerRate / directRate).toFixed(2)}`);
   } finally {
     await devnet.stop();
