@@ -3,13 +3,16 @@
  *
  * On a 3-chain devnet, a burst of N packets across all 6 pathways is delivered twice over:
  * once by a direct loop that calls the same DVN.execute / BatchExecutor.deliver contracts with
- * no database and no watchers, once by the relayer (fresh embedded database, started after its
- * burst was sent). Prints both throughputs, the relayer's latency from its start to each delivery
- * (ms and destination blocks), CPU and peak memory, and `relayer/direct throughput ratio=X.XX`.
+ * no database and no watchers, once by the relayer as operators run it (its own process, a fresh
+ * embedded database, started after its burst was sent). Prints both throughputs, the relayer's
+ * latency from its start to each delivery (ms and destination blocks), the relayer process's CPU
+ * and peak resident memory (/proc), where its stage rounds spent their time, and
+ * `relayer/direct throughput ratio=X.XX`. `--replicas 3` runs three relayer processes sharing
+ * the Postgres at DATABASE_URL.
  * `--table-rows 100000` first fills the relayer's table with that many delivered packets of
  * history (a day old), so memory and speed are measured with a table of that size.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFunctionData, keccak256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
@@ -18,12 +21,10 @@ import { BatchExecutor, DVN, SmokeOApp } from '#app/contracts';
 import { createChainWalletClient } from '#app/chains';
 import { devnetAccount, devnetPrivateKey, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
 import { deliveryBatchGas, DeliveryOutcome, lzReceiveOptions, signVerify, toDelivery } from '#app/messaging';
-import { dropSchema, openDatabase, PacketRepository } from '#app/persistence';
+import { dropSchema, openDatabase } from '#app/persistence';
 import { TxSender } from '../../apps/relayer/src/chains/tx-sender.js';
 import { scanPackets, type ObservedPacket } from '../../apps/relayer/src/pipeline/packet-scan.js';
-import { RelayerMetrics } from '../../apps/relayer/src/metrics.js';
-import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
-import { startRelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import { RelayerProcess } from '../support/relayer-process.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
 
 const arg = (name: string, fallback: number) => {
@@ -234,19 +235,62 @@ async function fillHistory(options: Parameters<typeof openDatabase>[0], rows: nu
   }
 }
 
-/** Where the relayer's time went: each stage's rounds, summed over chains (seconds, and how many). */
-async function stageRoundTotals(metrics: readonly RelayerMetrics[]): Promise<string> {
+/** Where the relayers' time went: each stage's rounds from their /metrics, summed over chains and replicas. */
+function stageRoundTotals(texts: readonly string[]): string {
   const totals = new Map<string, { seconds: number; rounds: number }>();
-  for (const m of metrics) {
-    for (const v of (await m.stageSeconds.get()).values) {
-      const stage = String(v.labels.stage);
-      const t = totals.get(stage) ?? { seconds: 0, rounds: 0 };
-      if (v.metricName?.endsWith('_sum')) t.seconds += v.value;
-      if (v.metricName?.endsWith('_count')) t.rounds += v.value;
-      totals.set(stage, t);
+  for (const text of texts) {
+    for (const m of text.matchAll(
+      /^relayer_stage_round_seconds_(sum|count)\{stage="(\w+)",eid="\d+"\} ([\d.e+-]+)$/gm,
+    )) {
+      const [, kind, stage, value] = m;
+      const t = totals.get(stage ?? '') ?? { seconds: 0, rounds: 0 };
+      if (kind === 'sum') t.seconds += Number(value);
+      else t.rounds += Number(value);
+      totals.set(stage ?? '', t);
     }
   }
   return [...totals].map(([stage, t]) => `${stage}=${t.seconds.toFixed(1)} s/${t.rounds}`).join(' ');
+}
+
+/** How many packets the receivers of `apps` took in all, on every chain. */
+async function receivedTotal(relay: ManualRelay, apps: Map<number, Address>): Promise<bigint> {
+  const counts = await Promise.all(
+    [...apps].map(([eid, address]) =>
+      relay.client(eid).readContract({ address, abi: SmokeOApp.abi, functionName: 'receivedCount' }),
+    ),
+  );
+  return counts.reduce((a, b) => a + b, 0n);
+}
+
+/** Waits until the relayers have recorded `total` deliveries (summed over their delivery histograms). */
+async function waitRecorded(urls: readonly string[], total: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    let delivered = 0;
+    for (const url of urls) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      for (const m of text.matchAll(/^relayer_packet_delivery_seconds_count\{pathway="[\d-]+"\} (\d+)$/gm))
+        delivered += Number(m[1]);
+    }
+    if (delivered >= total) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the relayers did not record ${total} deliveries within 30 s of the receivers holding them`);
+}
+
+/** A process's CPU (seconds) and peak resident memory (bytes) so far, from /proc (Linux). */
+function processUsage(r: RelayerProcess): { user: number; system: number; peakRss: number } {
+  const pid = r.pid;
+  if (pid === undefined) throw new Error(`${r.name} is not running`);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+  const ticks = 100; // USER_HZ on Linux
+  const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return {
+    user: Number(fields[11]) / ticks,
+    system: Number(fields[12]) / ticks,
+    peakRss: Number(peak ?? 0) * 1024,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -290,60 +334,71 @@ async function main(): Promise<void> {
     if (REPLICAS > 1 && !process.env.DATABASE_URL)
       throw new Error('--replicas needs DATABASE_URL: replicas share a Postgres');
     const schema = `bench_${Date.now()}`;
-    const settingsFor = (i: number) =>
-      loadRelayerSettings({
-        RELAYER_MANIFEST: join(dir, 'manifest.json'),
-        RELAYER_DATA_DIR: join(dir, 'db'),
-        ...(REPLICAS > 1
-          ? {
-              DATABASE_URL: process.env.DATABASE_URL,
-              DATABASE_SCHEMA: schema,
-              RELAYER_MAX_SENDER_CHAINS: String(Math.ceil(3 / REPLICAS)),
-            }
-          : {}),
-        RELAYER_REPLICA_ID: `bench-${i}`,
-        RELAYER_HTTP_PORT: '0',
-        RELAYER_POLL_MS: '20',
-        RELAYER_BATCH_SIZE: String(BATCH),
-        RELAYER_START_BLOCK: startBlocks,
+    // on Postgres when DATABASE_URL is set (several replicas need it), on PGlite otherwise
+    const postgres = process.env.DATABASE_URL;
+    const shared = postgres ? { databaseUrl: postgres, schema } : { dataDir: join(dir, 'db') };
+    if (TABLE_ROWS > 0 || process.env.EXP_PRECREATE) await fillHistory(shared, TABLE_ROWS);
+    // each relayer as operators run it: its own process (`npm run build` first), measured from /proc
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      RELAYER_MANIFEST: join(dir, 'manifest.json'),
+      RELAYER_HTTP_PORT: '0',
+      RELAYER_POLL_MS: '20',
+      RELAYER_BATCH_SIZE: String(BATCH),
+      RELAYER_START_BLOCK: startBlocks,
+    };
+    delete env.DATABASE_URL;
+    if (postgres) {
+      Object.assign(env, {
+        DATABASE_URL: postgres,
+        DATABASE_SCHEMA: schema,
+        RELAYER_MAX_SENDER_CHAINS: String(Math.ceil(3 / REPLICAS)),
       });
-    if (TABLE_ROWS > 0)
-      await fillHistory(
-        REPLICAS > 1 ? { databaseUrl: process.env.DATABASE_URL, schema } : { dataDir: join(dir, 'db') },
-        TABLE_ROWS,
-      );
-    const cpu0 = process.cpuUsage();
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-    const relayers = [];
-    for (let i = 0; i < REPLICAS; i++) relayers.push(await startRelayerApp(settingsFor(i), false));
+    } else env.RELAYER_DATA_DIR = join(dir, 'db');
+    const relayers = Array.from(
+      { length: REPLICAS },
+      (_, i) =>
+        new RelayerProcess(`bench-${i}`, { ...env, RELAYER_REPLICA_ID: `bench-${i}` }, join(dir, `bench-${i}.log`)),
+    );
+    const receivedBefore = await receivedTotal(relay, viaRelayer);
+    for (const r of relayers) await r.start();
     t = Date.now(); // from started relayers: opening the database and booting Nest are not throughput
-    const relayer = relayers[0]; // REPLICAS ≥ 1 is checked at the top
-    const repo = new PacketRepository(relayer.database.dataSource);
     for (;;) {
-      const counts = await repo.countByStage();
-      const done = counts.filter((c) => c.stage === 'delivered').reduce((s, c) => s + c.count, 0);
-      const stuck = counts.filter((c) => c.stage === 'dead' || c.stage === 'failed').reduce((s, c) => s + c.count, 0);
-      if (stuck > 0) throw new Error(`${stuck} packets failed or dead during the bench`);
+      const done = Number((await receivedTotal(relay, viaRelayer)) - receivedBefore);
       if (done >= total) break;
+      if (relayers.some((r) => !r.running)) throw new Error('a relayer exited during the bench');
       if (Date.now() - t > 600_000) throw new Error(`relayer delivered ${done}/${total} in 10 minutes`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const relayerSeconds = (Date.now() - t) / 1000;
-    clearInterval(sampler);
-    const cpu = process.cpuUsage(cpu0);
-    const rows = await relayer.database.dataSource.query<{ ms: number; dst_eid: number }[]>(
-      `SELECT extract(epoch from delivered_at) * 1000 AS ms, dst_eid FROM relayer_packet WHERE stage = 'delivered'`,
+    // the relayers record a delivery a moment after the receivers hold it
+    await waitRecorded(
+      relayers.map((r) => r.url),
+      total,
     );
-    const latencies = rows.map((r) => Number(r.ms) - t).sort((a, b) => a - b);
+    const usage = relayers.map(processUsage);
+    const rounds = stageRoundTotals(
+      await Promise.all(relayers.map((r) => fetch(`${r.url}/metrics`).then((x) => x.text()))),
+    );
+    for (const r of relayers) await r.stop();
     const dstBlocks = await Promise.all(
       devnet.manifest.chains.map(async (c) =>
         Number((await relay.client(c.eid).getBlockNumber()) - (dstBlocksAtStart.get(c.eid) ?? 0n)),
       ),
     );
-    const rounds = await stageRoundTotals(relayers.map((r) => r.app.get(RelayerMetrics)));
-    for (const r of relayers) await r.close();
-    if (REPLICAS > 1 && process.env.DATABASE_URL) await dropSchema(process.env.DATABASE_URL, schema);
+    const database = await openDatabase(shared);
+    const rows = await database.dataSource.query<{ ms: number }[]>(
+      `SELECT extract(epoch from delivered_at) * 1000 AS ms FROM relayer_packet
+        WHERE stage = 'delivered' AND created_at > now() - interval '1 hour'`,
+    );
+    await database.close();
+    if (postgres) await dropSchema(postgres, schema);
+    const latencies = rows.map((r) => Number(r.ms) - t).sort((a, b) => a - b);
+    const cpu = usage.reduce((sum, u) => ({ user: sum.user + u.user, system: sum.system + u.system }), {
+      user: 0,
+      system: 0,
+    });
+    const peakRss = Math.max(...usage.map((u) => u.peakRss));
 
     const directRate = packetsA.length / directSeconds;
     const relayerRate = total / relayerSeconds;
@@ -354,7 +409,8 @@ async function main(): Promise<void> {
       `relayer latency p50=${percentile(latencies, 50).toFixed(0)} ms p99=${percentile(latencies, 99).toFixed(0)} ms (start → delivery; destination chains advanced ${dstBlocks.join('/')} blocks)`,
     );
     log(
-      `relayer cpu user=${(cpu.user / 1e6).toFixed(1)} s system=${(cpu.system / 1e6).toFixed(1)} s, peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB (bench process, chains excluded${TABLE_ROWS ? `; ${TABLE_ROWS + total} packets in the table` : ''})`,
+      `relayer cpu user=${cpu.user.toFixed(1)} s system=${cpu.system.toFixed(1)} s, peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB ` +
+        `(${REPLICAS > 1 ? `the largest of ${REPLICAS} relayer processes` : 'the relayer process'} on ${postgres ? 'Postgres' : 'PGlite'}${TABLE_ROWS ? `, ${TABLE_ROWS + total} packets in the table` : ''})`,
     );
     log(`relayer stage rounds (sum over chains and replicas): ${rounds}`);
     log(`relayer/direct throughput ratio=${(relayerRate / directRate).toFixed(2)}`);

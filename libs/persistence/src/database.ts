@@ -1,11 +1,20 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { PersistenceError, PersistenceErrorCode } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { pgliteDriver } from './pglite-driver.js';
+
+/**
+ * The embedded database's settings: a 16 MB buffer pool (PGlite's default is 128 MB, far more
+ * than our tables need, and it stays resident for the life of the process).
+ */
+const PGLITE_OPTIONS = { postgresqlconf: 'shared_buffers = 16MB' };
 
 export interface DatabaseOptions {
   /** `postgres://…`: use that Postgres. Otherwise the embedded PGlite database. */
@@ -77,7 +86,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const releaseLock = dir ? lockDirectory(dir) : () => undefined;
   let db: PGlite;
   try {
-    db = dir ? await PGlite.create(dir) : await PGlite.create();
+    if (dir && !existsSync(join(dir, 'PG_VERSION'))) await createPgliteDirectory(dir);
+    db = dir ? await PGlite.create(dir, PGLITE_OPTIONS) : await PGlite.create(PGLITE_OPTIONS);
   } catch (cause) {
     releaseLock();
     throw new PersistenceError(
@@ -151,6 +161,17 @@ async function initialize(
     );
   }
   await lock?.release();
+}
+
+/**
+ * Creates a new embedded database directory in a short-lived process of its own. Creating one
+ * (initdb) takes PGlite about 800 MB of memory that a process never gives back; done here, the
+ * long-running service that opens the directory afterwards stays at its working size.
+ */
+async function createPgliteDirectory(dir: string): Promise<void> {
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `require(${JSON.stringify(pglite)}).PGlite.create(process.argv[1], ${JSON.stringify(PGLITE_OPTIONS)}).then((db) => db.close())`;
+  await promisify(execFile)(process.execPath, ['-e', script, dir]);
 }
 
 /**
