@@ -337,7 +337,7 @@ async function main(): Promise<void> {
     // on Postgres when DATABASE_URL is set (several replicas need it), on PGlite otherwise
     const postgres = process.env.DATABASE_URL;
     const shared = postgres ? { databaseUrl: postgres, schema } : { dataDir: join(dir, 'db') };
-    if (TABLE_ROWS > 0 || process.env.EXP_PRECREATE) await fillHistory(shared, TABLE_ROWS);
+    if (TABLE_ROWS > 0) await fillHistory(shared, TABLE_ROWS);
     // each relayer as operators run it: its own process (`npm run build` first), measured from /proc
     const env: NodeJS.ProcessEnv = {
       ...process.env,
