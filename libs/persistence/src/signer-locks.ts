@@ -43,7 +43,7 @@ export class SignerLocks {
     } catch (error) {
       // the dedicated connection is gone (a restart, a partition): so is every lock it held, and
       // the next call must open a new one rather than fail on the dead one for good
-      this.forget();
+      this.forget(error);
       throw error;
     }
   }
@@ -71,16 +71,30 @@ export class SignerLocks {
     try {
       await this.runner?.query('SELECT 1');
       return this.runner !== undefined;
-    } catch {
-      this.forget();
+    } catch (error) {
+      this.forget(error);
       return false;
     }
   }
 
-  private forget(): void {
+  /**
+   * Drops the dead connection. It goes back to the pool with its error, so the pool destroys it:
+   * released plainly, the pool could hand the same dead connection to the next `connect`.
+   */
+  private forget(error: unknown): void {
     this.held.clear();
     const runner = this.runner;
     this.runner = undefined;
-    if (runner && !runner.isReleased) void runner.release().catch(() => undefined); // it is broken already
+    if (!runner || runner.isReleased) return;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    const released = releasesWithError(runner) ? runner.releasePostgresConnection(cause) : runner.release();
+    void released.catch(() => undefined); // it is broken already
   }
+}
+
+/** TypeORM's Postgres query runner: released with an error, pg's pool destroys the connection. */
+function releasesWithError(
+  runner: QueryRunner,
+): runner is QueryRunner & { releasePostgresConnection(err?: Error): Promise<void> } {
+  return typeof (runner as { releasePostgresConnection?: unknown }).releasePostgresConnection === 'function';
 }
