@@ -62,6 +62,16 @@ export class TxAttemptRepository {
     );
   }
 
+  /** Attempts still `pending` below `nonce`: left by a process that died before it saw them settle. */
+  async pendingBelow(eid: number, sender: Address, nonce: number): Promise<{ nonce: number; hash: Hex }[]> {
+    const rows = await this.dataSource.query<{ nonce: number; hash: string }[]>(
+      `SELECT nonce, hash FROM relayer_tx_attempt WHERE eid = $1 AND sender = $2 AND nonce < $3 AND status = 'pending'
+        ORDER BY nonce, sent_at`,
+      [eid, sender.toLowerCase(), nonce],
+    );
+    return rows.map((r) => ({ nonce: Number(r.nonce), hash: r.hash as Hex })); // written from a Hex
+  }
+
   async forNonce(eid: number, sender: Address, nonce: number): Promise<TxAttempt[]> {
     const rows = await this.dataSource.query<
       {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseGwei, type Address } from 'viem';
+import { keccak256, parseGwei, toHex, type Address, type Hex } from 'viem';
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
 import { devnetAccount, startAnvil, type AnvilInstance } from '#app/devnet';
 import { openTestDatabase, TxAttemptRepository, type TestDatabase } from '#app/persistence';
@@ -129,5 +129,53 @@ describe('TxSender.replacement', () => {
       'the stranded one mined behind',
       async () => (await client.getTransactionCount({ address: relayer })) === lost + 2,
     );
+  });
+
+  it('settles the attempts a dead process left pending once the chain has used their nonces', async () => {
+    const attempts = new TxAttemptRepository(db.dataSource);
+    const client = createChainPublicClient(chain);
+    const account = devnetAccount('relayer');
+    const wallet = createChainWalletClient(chain, account);
+    const leftBehind = async (hash: Hex, nonce: number) =>
+      attempts.record({
+        hash,
+        eid: chain.eid,
+        sender: account.address,
+        nonce,
+        label: 'left behind',
+        maxFeePerGas: 1n,
+        maxPriorityFeePerGas: 1n,
+      });
+    // a process broadcast two attempts at one nonce, one got mined, and it died before recording that
+    const nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' });
+    const mined = await wallet.sendTransaction({ to: RECIPIENT, value: 1n, nonce });
+    await client.waitForTransactionReceipt({ hash: mined });
+    const outbid = keccak256(toHex('an attempt that never made it'));
+    await leftBehind(mined, nonce);
+    await leftBehind(outbid, nonce);
+    // and the next nonce went to a transaction it has no record of
+    const unrecorded = await wallet.sendTransaction({ to: RECIPIENT, value: 1n, nonce: nonce + 1 });
+    await client.waitForTransactionReceipt({ hash: unrecorded });
+    const ghost = keccak256(toHex('an attempt whose nonce someone else took'));
+    await leftBehind(ghost, nonce + 1);
+
+    const receipt = await sender({ maxFeeCapWei: parseGwei('500') }).send({
+      to: RECIPIENT,
+      data: '0x',
+      value: 1n,
+      gas: 21_000n,
+      label: 'the next sender',
+    });
+    expect(receipt.status).toBe('success');
+    const statuses = async (n: number) =>
+      (await attempts.forNonce(chain.eid, account.address, n)).map((a) => [a.hash, a.status, a.minedBlock !== null]);
+    expect(await statuses(nonce)).toEqual(
+      expect.arrayContaining([
+        [mined, 'mined', true],
+        [outbid, 'replaced', false],
+      ]),
+    );
+    expect(await statuses(nonce + 1)).toEqual([[ghost, 'failed', false]]);
+    expect(await statuses(nonce + 2)).toEqual([[receipt.transactionHash, 'mined', true]]);
   });
 });

@@ -29,6 +29,8 @@ export interface TxAttemptLog {
     minedBlock: bigint | null,
     error?: string,
   ): Promise<void>;
+  /** Attempts still `pending` below `nonce` (a process died before it saw them settle). */
+  pendingBelow?(eid: number, sender: Address, nonce: number): Promise<{ nonce: number; hash: Hex }[]>;
 }
 
 export interface TxSenderOptions {
@@ -86,10 +88,12 @@ export class TxSender {
   }
 
   private async sendNow(request: TxRequest): Promise<TransactionReceipt> {
-    const nonce = (this.nonce ??= await this.client.getTransactionCount({
-      address: this.address,
-      blockTag: 'pending',
-    }));
+    if (this.nonce === undefined) {
+      const next = await this.client.getTransactionCount({ address: this.address, blockTag: 'pending' });
+      await this.settleLeftovers(next);
+      this.nonce = next;
+    }
+    const nonce = this.nonce;
     const estimate = await this.client.estimateFeesPerGas();
     let fees = { maxFeePerGas: estimate.maxFeePerGas * 2n, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas };
     const hashes: Hex[] = [];
@@ -158,6 +162,29 @@ export class TxSender {
         return { kind: 'underpriced' };
       this.nonce = undefined;
       throw error;
+    }
+  }
+
+  /**
+   * Attempts a dead process left `pending` at nonces the chain has used since: the one of them
+   * that was mined is recorded `mined` (the others at its nonce `replaced`); a nonce none of them
+   * took is recorded `failed`, taken by a transaction we have no record of.
+   */
+  private async settleLeftovers(next: number): Promise<void> {
+    const log = this.options.attempts;
+    const left = (await log?.pendingBelow?.(this.options.eid, this.address, next)) ?? [];
+    for (const nonce of [...new Set(left.map((a) => a.nonce))]) {
+      const mined = await this.minedOf(left.filter((a) => a.nonce === nonce).map((a) => a.hash));
+      if (mined) await log?.settle(this.options.eid, this.address, nonce, mined.transactionHash, mined.blockNumber);
+      else
+        await log?.settle(
+          this.options.eid,
+          this.address,
+          nonce,
+          null,
+          null,
+          'the nonce was taken by a transaction with no record here (its sender died before recording it)',
+        );
     }
   }
 
