@@ -2,7 +2,8 @@ import { Relayer1764000000000 } from './1764000000000-relayer.js';
 import { TxAttempts1764000000001 } from './1764000000001-tx-attempts.js';
 import { RiskOracle1764000000002 } from './1764000000002-risk-oracle.js';
 import { Governance1764000000003 } from './1764000000003-governance.js';
-import { RelayerLookups1764000000004 } from './1764000000004-relayer-lookups.js';
+import { RecentDeliveries1764000000004 } from './1764000000004-recent-deliveries.js';
+import { PacketSourceTx1764000000005 } from './1764000000005-packet-source-tx.js';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   TxAttempts1764000000001,
   RiskOracle1764000000002,
   Governance1764000000003,
-  RelayerLookups1764000000004,
+  RecentDeliveries1764000000004,
+  PacketSourceTx1764000000005,
 ];
