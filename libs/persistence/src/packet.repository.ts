@@ -315,11 +315,6 @@ export class PacketRepository {
   }
 
   /**
-   * Sends a `delivered` packet back to `confirmed` when the destination no longer holds its
-   * delivery (its chain was rolled back past it): it is verified and delivered again. Returns the
-   * guid reopened, if the packet at that nonce was recorded delivered.
-   */
-  /**
    * Packets recorded delivered on a pathway from `nonce` on go back to `confirmed`: the destination
    * no longer holds them (it was rolled back past our deliveries). Returns the guids reopened.
    */
@@ -360,8 +355,8 @@ export class PacketRepository {
     );
     return rows.map((r) => ({
       srcEid: Number(r.src_eid),
-      sender: r.sender.trim() as Hex, // written from Hex values (char columns)
-      receiver: r.receiver.trim() as Hex,
+      sender: r.sender as Hex, // written from Hex values
+      receiver: r.receiver as Hex,
       nonce: BigInt(r.nonce),
     }));
   }

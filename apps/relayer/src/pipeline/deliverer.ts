@@ -146,7 +146,6 @@ export class Deliverer {
           next += 1n;
         } else {
           const reason = `waiting for nonce ${next} of pathway ${p.srcEid}-${p.dstEid} to be verified (the endpoint executes in order)`;
-          if (!waiting.has(reason)) await this.reopenIfRolledBack(p, next);
           waiting.set(reason, [...(waiting.get(reason) ?? []), p.guid]);
         }
       }
@@ -155,25 +154,12 @@ export class Deliverer {
   }
 
   /**
-   * The endpoint lacks nonce `missing` of this packet's pathway. If we recorded that packet (or
-   * later ones) delivered, the destination was rolled back past our deliveries (a reorg deeper than
-   * it should have been, or a node restored from an older state): verify and deliver them again.
-   */
-  private async reopenIfRolledBack(
-    p: { srcEid: number; dstEid: number; sender: Hex; receiver: Hex },
-    missing: bigint,
-  ): Promise<number> {
-    const reopened = await this.store.reopenDelivered(
-      { srcEid: p.srcEid, dstEid: p.dstEid, sender: p.sender, receiver: p.receiver, nonce: missing },
-      `the destination no longer holds this delivery (its inbound nonce is below ${missing}): verifying and delivering it again`,
-    );
-    return reopened.length;
-  }
-
-  /**
    * Every few seconds, each pathway into this chain with deliveries recorded in the last minutes:
-   * does the endpoint still hold our highest one? A rollback with no later packet on the pathway
-   * would otherwise go unnoticed (nothing waits behind the hole) and the delivery stay undone.
+   * does the endpoint still hold our highest one? If its inbound nonce is below it, the
+   * destination was rolled back past our deliveries (a reorg deeper than it should have been, or a
+   * node restored from an older state), and everything we recorded delivered from that nonce on is
+   * verified and delivered again. This finds a lost delivery whether or not later packets wait
+   * behind it (those show "waiting for nonce N" meanwhile).
    */
   private async audit(chain: RelayerChain): Promise<number> {
     const now = Date.now();
@@ -182,7 +168,13 @@ export class Deliverer {
     let reopened = 0;
     for (const p of await this.store.recentDeliveries(chain.eid, new Date(now - AUDIT_WINDOW_MS))) {
       const inbound = await inboundNonce(chain, p);
-      if (inbound < p.nonce) reopened += await this.reopenIfRolledBack({ ...p, dstEid: chain.eid }, inbound + 1n);
+      if (inbound >= p.nonce) continue;
+      const missing = inbound + 1n;
+      const guids = await this.store.reopenDelivered(
+        { ...p, dstEid: chain.eid, nonce: missing },
+        `the destination no longer holds this delivery (its inbound nonce is below ${missing}): verifying and delivering it again`,
+      );
+      reopened += guids.length;
     }
     return reopened;
   }
