@@ -12,7 +12,7 @@
  * `--table-rows 100000` first fills the relayer's table with that many delivered packets of
  * history (a day old), so memory and speed are measured with a table of that size.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFunctionData, keccak256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
@@ -278,21 +278,6 @@ async function waitRecorded(urls: readonly string[], total: number): Promise<voi
   throw new Error(`the relayers did not record ${total} deliveries within 30 s of the receivers holding them`);
 }
 
-/** A process's CPU (seconds) and peak resident memory (bytes) so far, from /proc (Linux). */
-function processUsage(r: RelayerProcess): { user: number; system: number; peakRss: number } {
-  const pid = r.pid;
-  if (pid === undefined) throw new Error(`${r.name} is not running`);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-  const ticks = 100; // USER_HZ on Linux
-  const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return {
-    user: Number(fields[11]) / ticks,
-    system: Number(fields[12]) / ticks,
-    peakRss: Number(peak ?? 0) * 1024,
-  };
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -300,6 +285,7 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'segment-bench-'));
   const devnet = await startDevnet({ chains: 3, manifestPath: join(dir, 'manifest.json') });
+  const relayers: RelayerProcess[] = []; // killed on the way out, whatever happened
   try {
     const relay = new ManualRelay(devnet);
     const direct = await deploySmokeMesh(relay);
@@ -355,10 +341,12 @@ async function main(): Promise<void> {
         RELAYER_MAX_SENDER_CHAINS: String(Math.ceil(3 / REPLICAS)),
       });
     } else env.RELAYER_DATA_DIR = join(dir, 'db');
-    const relayers = Array.from(
-      { length: REPLICAS },
-      (_, i) =>
-        new RelayerProcess(`bench-${i}`, { ...env, RELAYER_REPLICA_ID: `bench-${i}` }, join(dir, `bench-${i}.log`)),
+    relayers.push(
+      ...Array.from(
+        { length: REPLICAS },
+        (_, i) =>
+          new RelayerProcess(`bench-${i}`, { ...env, RELAYER_REPLICA_ID: `bench-${i}` }, join(dir, `bench-${i}.log`)),
+      ),
     );
     const receivedBefore = await receivedTotal(relay, viaRelayer);
     for (const r of relayers) await r.start();
@@ -376,7 +364,11 @@ async function main(): Promise<void> {
       relayers.map((r) => r.url),
       total,
     );
-    const usage = relayers.map(processUsage);
+    const usage = relayers.map((r) => {
+      const u = r.usage();
+      if (!u) throw new Error(`${r.name} is not running`);
+      return u;
+    });
     const rounds = stageRoundTotals(
       await Promise.all(relayers.map((r) => fetch(`${r.url}/metrics`).then((x) => x.text()))),
     );
@@ -394,11 +386,11 @@ async function main(): Promise<void> {
     await database.close();
     if (postgres) await dropSchema(postgres, schema);
     const latencies = rows.map((r) => Number(r.ms) - t).sort((a, b) => a - b);
-    const cpu = usage.reduce((sum, u) => ({ user: sum.user + u.user, system: sum.system + u.system }), {
-      user: 0,
-      system: 0,
-    });
-    const peakRss = Math.max(...usage.map((u) => u.peakRss));
+    const cpu = {
+      user: usage.reduce((n, u) => n + u.userSeconds, 0),
+      system: usage.reduce((n, u) => n + u.systemSeconds, 0),
+    };
+    const peakRss = Number(usage.reduce((max, u) => (u.peakRss > max ? u.peakRss : max), 0n));
 
     const directRate = packetsA.length / directSeconds;
     const relayerRate = total / relayerSeconds;
@@ -415,6 +407,7 @@ async function main(): Promise<void> {
     log(`relayer stage rounds (sum over chains and replicas): ${rounds}`);
     log(`relayer/direct throughput ratio=${(relayerRate / directRate).toFixed(2)}`);
   } finally {
+    for (const r of relayers) await r.kill();
     await devnet.stop();
     rmSync(dir, { recursive: true, force: true });
   }

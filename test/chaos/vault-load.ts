@@ -1,16 +1,25 @@
 import { maxUint256, parseUnits, type Hex } from 'viem';
-import { DevToken, SegmentController, SegmentVault } from '#app/contracts';
+import { DevToken, SegmentVault } from '#app/contracts';
 import { deploySegmentStack, DEVNET_SEGMENTS, type Devnet } from '#app/devnet';
 import {
   checkConservation,
   ProposalAction,
   readRouterSnapshot,
   routeIdOf,
-  TransferState,
   type Route,
   type RouterSnapshot,
 } from '#app/messaging';
-import { asset, params, Reverted, seg, SegmentWorld, user, withAsset } from '../support/segments.js';
+import {
+  asset,
+  params,
+  Reverted,
+  routedPerSegment,
+  seg,
+  SegmentWorld,
+  usdcRoute,
+  user,
+  withAsset,
+} from '../support/segments.js';
 import type { ChaosHarness } from './harness.js';
 
 const usdc = (n: number): bigint => parseUnits(String(n), 6);
@@ -31,12 +40,16 @@ interface SegmentView {
   routedIn: bigint;
 }
 
-interface Snapshot {
-  segment: Hex;
-  collateralValue: bigint;
-  paramsEpoch: bigint;
-  boundaryEpoch: bigint;
-  statusEpoch: bigint;
+/** `SegmentController.attestation(segment, eid)`: the fields the checks read. */
+interface Attestation {
+  snapshot: { collateralValue: bigint };
+  blockNumber: bigint;
+}
+
+/** What the hub's controller holds about one segment. */
+interface HubSegment {
+  record: { paramsEpoch: bigint; boundaryEpoch: bigint; statusEpoch: bigint; globalCollateral: bigint };
+  attestations: Map<number, Attestation>;
 }
 
 /** What a phase of vault operations did, for the table's notes. */
@@ -82,17 +95,9 @@ export class VaultLoad {
   ) {
     this.w = SegmentWorld.attach(h.devnet);
     const [hub, s1, s2] = h.eids as [number, number, number];
-    const route = (srcEid: number, src: string, dstEid: number, dst: string): Route => ({
-      srcEid,
-      srcSegment: seg(src),
-      dstEid,
-      dstSegment: seg(dst),
-      assetId: asset('USDC'),
-      capacity: usdc(50_000),
-      refillPerSecond: usdc(2_000),
-      maxUtilBps: 9_500,
-      enabled: true,
-    });
+    const limits = { capacity: usdc(50_000), refillPerSecond: usdc(2_000), maxUtilBps: 9_500 };
+    const route = (srcEid: number, src: string, dstEid: number, dst: string) =>
+      usdcRoute(srcEid, src, dstEid, dst, limits);
     // every chain sends and receives: each fault's chain is somebody's destination
     this.routes = [route(s1, 'weth', s2, 'crv'), route(s2, 'wbtc', hub, 'weth'), route(hub, 'crv', s1, 'wbtc')];
     this.routeIds = this.routes.map(routeIdOf);
@@ -109,7 +114,7 @@ export class VaultLoad {
    */
   static async start(h: ChaosHarness, everyMs: number): Promise<VaultLoad> {
     const v = new VaultLoad(h, everyMs);
-    await v.until('the bootstrap reached every spoke', 120_000, () => v.epochProblems());
+    await v.until('the bootstrap reached every spoke', 120_000, async () => v.epochProblems(await v.hubSegments()));
     const w = v.w;
     for (const eid of h.eids) {
       for (const s of DEVNET_SEGMENTS) {
@@ -240,7 +245,22 @@ export class VaultLoad {
 
   /** Every check at once; empty when no ledger is wrong. */
   async problems(): Promise<string[]> {
-    return [...(await this.routingProblems()), ...(await this.epochProblems()), ...(await this.attestationProblems())];
+    const hub = await this.hubSegments();
+    return [...(await this.routingProblems()), ...(await this.epochProblems(hub)), ...this.attestationProblems(hub)];
+  }
+
+  /** The controller's record of every segment, and each chain's attestation of it. */
+  private async hubSegments(): Promise<Map<Hex, HubSegment>> {
+    const out = new Map<Hex, HubSegment>();
+    for (const s of DEVNET_SEGMENTS) {
+      const segment = seg(s.name);
+      const record = await this.w.readController<HubSegment['record']>('getSegment', [segment]);
+      const attestations = await Promise.all(
+        this.h.eids.map((eid) => this.w.readController<Attestation>('attestation', [segment, eid])),
+      );
+      out.set(segment, { record, attestations: new Map(this.h.eids.map((eid, i) => [eid, attestations[i]])) });
+    }
+    return out;
   }
 
   /**
@@ -260,24 +280,8 @@ export class VaultLoad {
         (a) => `routing anomaly: ${JSON.stringify(a, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
       ),
     );
-    const moved = new Map<string, { out: bigint; in: bigint }>();
-    const bump = (eid: number, segment: Hex, key: 'out' | 'in', amount: bigint) => {
-      const k = `${eid}:${segment}`;
-      const m = moved.get(k) ?? { out: 0n, in: 0n };
-      m[key] += amount;
-      moved.set(k, m);
-    };
-    const byId = new Map(this.routes.map((r, i) => [this.routeIds[i], r]));
-    for (const snap of snaps) {
-      for (const t of snap.transfers) {
-        const r = byId.get(t.routeId);
-        if (!r) continue;
-        if (t.state === TransferState.Sent || t.state === TransferState.Delivered)
-          bump(r.srcEid, r.srcSegment, 'out', t.amount);
-        if (t.state === TransferState.Delivered || t.state === TransferState.Credited)
-          bump(r.dstEid, r.dstSegment, 'in', t.amount);
-      }
-    }
+    const moved = routedPerSegment(snaps, this.routes);
+    let usdcNow = 0n; // in vaults and routers
     for (const eid of this.h.eids) {
       let cash = 0n;
       for (const s of DEVNET_SEGMENTS) {
@@ -295,6 +299,7 @@ export class VaultLoad {
         cash += now.cash;
       }
       const held = await this.w.balanceOf(eid, 'USDC', this.w.vault(eid));
+      usdcNow += held + (await this.w.balanceOf(eid, 'USDC', this.w.router(eid)));
       if (held !== cash) out.push(`${eid}: the vault holds ${held} USDC, its segments' cash is ${cash}`);
       for (const s of DEVNET_SEGMENTS) {
         const symbol = collateralOf(s.name);
@@ -303,25 +308,19 @@ export class VaultLoad {
         if (tokens !== c.deposited) out.push(`${eid}: the vault holds ${tokens} ${symbol}, the ledger ${c.deposited}`);
       }
     }
-    const usdcNow = await this.usdcInContracts();
     if (usdcNow !== this.usdcHeld)
       out.push(`vaults and routers hold ${usdcNow} USDC, ${this.usdcHeld} before the load`);
     return out;
   }
 
   /** Every spoke's vault has applied the hub's epochs and parameters for every segment. */
-  private async epochProblems(): Promise<string[]> {
+  private async epochProblems(hubSegments: Map<Hex, HubSegment>): Promise<string[]> {
     const out: string[] = [];
     const hub = this.w.hubEid;
     for (const s of DEVNET_SEGMENTS) {
       const segment = seg(s.name);
-      const want = await this.w.read<{ paramsEpoch: bigint; boundaryEpoch: bigint; statusEpoch: bigint }>(
-        hub,
-        this.w.controller,
-        SegmentController.abi,
-        'getSegment',
-        [segment],
-      );
+      const want = hubSegments.get(segment)?.record;
+      if (!want) throw new Error(`no hub record read for ${s.name}`);
       const symbol = asset(collateralOf(s.name));
       const hubCollateral = await this.w.readVault<{ ltvBps: number; liqThresholdBps: number }>(
         hub,
@@ -349,20 +348,16 @@ export class VaultLoad {
   }
 
   /** The hub holds each chain's last attestation, with the collateral the vault had at its block. */
-  private async attestationProblems(): Promise<string[]> {
+  private attestationProblems(hubSegments: Map<Hex, HubSegment>): string[] {
     const out: string[] = [];
-    const hub = this.w.hubEid;
     for (const s of DEVNET_SEGMENTS) {
       const segment = seg(s.name);
+      const hub = hubSegments.get(segment);
+      if (!hub) throw new Error(`no hub record read for ${s.name}`);
       let global = 0n;
       for (const eid of this.h.eids) {
-        const recorded = await this.w.read<{ snapshot: Snapshot; blockNumber: bigint }>(
-          hub,
-          this.w.controller,
-          SegmentController.abi,
-          'attestation',
-          [segment, eid],
-        );
+        const recorded = hub.attestations.get(eid);
+        if (!recorded) throw new Error(`no attestation read for ${s.name} on ${eid}`);
         global += recorded.snapshot.collateralValue;
         const last = this.attested.get(eid);
         if (last === undefined) continue;
@@ -378,16 +373,9 @@ export class VaultLoad {
             `${eid} ${s.name}: attested collateral ${recorded.snapshot.collateralValue}, the vault had ${value}`,
           );
       }
-      const total = await this.w.read<{ globalCollateral: bigint }>(
-        hub,
-        this.w.controller,
-        SegmentController.abi,
-        'getSegment',
-        [segment],
-      );
-      if (total.globalCollateral !== global)
+      if (hub.record.globalCollateral !== global)
         out.push(
-          `${s.name}: the hub's global collateral ${total.globalCollateral}, its attestations add up to ${global}`,
+          `${s.name}: the hub's global collateral ${hub.record.globalCollateral}, its attestations add up to ${global}`,
         );
     }
     return out;

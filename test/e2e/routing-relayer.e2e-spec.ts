@@ -7,13 +7,11 @@ import {
   addressToBytes32,
   checkConservation,
   readRouterSnapshot,
-  routeIdOf,
-  TransferState,
   type ConservationReport,
   type Route,
   type RouterSnapshot,
 } from '#app/messaging';
-import { asset, Reverted, seg, SegmentWorld, user } from '../support/segments.js';
+import { asset, Reverted, routedPerSegment, seg, SegmentWorld, usdcRoute, user } from '../support/segments.js';
 import { RelayerProcess } from '../support/relayer-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -35,17 +33,8 @@ describe('Routing with the relayer in the loop', () => {
   const operator = () => w.role('routeOperator');
   const lp = () => w.role('deployer');
 
-  const route = (srcEid: number, src: string, dstEid: number, dst: string): Route => ({
-    srcEid,
-    srcSegment: seg(src),
-    dstEid,
-    dstSegment: seg(dst),
-    assetId: asset('USDC'),
-    capacity: usdc(40_000),
-    refillPerSecond: usdc(1_000),
-    maxUtilBps: 9_500,
-    enabled: true,
-  });
+  const route = (srcEid: number, src: string, dstEid: number, dst: string): Route =>
+    usdcRoute(srcEid, src, dstEid, dst, { capacity: usdc(40_000), refillPerSecond: usdc(1_000), maxUtilBps: 9_500 });
   const ledger = (eid: number, segment: Hex) => w.readVault<Ledger>(eid, 'ledger', [segment]);
   const reserve = (eid: number) => w.readRouter<bigint>(eid, 'reserve', [w.token('USDC', eid)]);
   const snapshots = (): Promise<RouterSnapshot[]> =>
@@ -289,26 +278,7 @@ describe('Routing with the relayer in the loop', () => {
 
     // every segment's ledger moved by exactly what the transfer records say
     const snaps = await snapshots();
-    const expected = new Map<string, { out: bigint; in: bigint }>();
-    const bump = (eid: number, segment: Hex, key: 'out' | 'in', amount: bigint) => {
-      const k = `${eid}:${segment}`;
-      const e = expected.get(k) ?? { out: 0n, in: 0n };
-      e[key] += amount;
-      expected.set(k, e);
-    };
-    const routeOf = new Map(routes.map((r) => [routeIdOf(r), r]));
-    for (const s of snaps) {
-      for (const t of s.transfers) {
-        const r = routeOf.get(t.routeId);
-        if (!r || earlier.has(t.transferId)) continue; // a transfer of the previous test
-        if (t.state === TransferState.Sent || t.state === TransferState.Delivered) {
-          bump(r.srcEid, r.srcSegment, 'out', t.amount);
-        }
-        if (t.state === TransferState.Delivered || t.state === TransferState.Credited) {
-          bump(r.dstEid, r.dstSegment, 'in', t.amount);
-        }
-      }
-    }
+    const expected = routedPerSegment(snaps, routes, earlier); // not the previous test's transfers
     for (const { eid, segment } of segmentsOf) {
       const now = await ledger(eid, segment);
       const was = baseline.get(`${eid}:${segment}`)!;

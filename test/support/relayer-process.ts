@@ -35,11 +35,27 @@ export class RelayerProcess {
 
   /** Resident memory of the process in bytes (Linux), undefined when it is not running. */
   rss(): bigint | undefined {
+    return this.usage()?.rss;
+  }
+
+  /**
+   * The process's CPU so far (seconds) and its resident memory now and at its peak (bytes), from
+   * /proc (Linux); undefined when it is not running.
+   */
+  usage(): { userSeconds: number; systemSeconds: number; rss: bigint; peakRss: bigint } | undefined {
     const pid = this.pid;
     if (pid === undefined) return undefined;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    return kb === undefined ? undefined : BigInt(kb) * 1024n;
+    const kb = (field: string) => BigInt(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024n;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    const ticks = 100; // USER_HZ on Linux
+    return {
+      userSeconds: Number(fields[11]) / ticks,
+      systemSeconds: Number(fields[12]) / ticks,
+      rss: kb('VmRSS'),
+      peakRss: kb('VmHWM'),
+    };
   }
 
   async start(): Promise<void> {

@@ -36,11 +36,13 @@ import {
   encodeActionData,
   ProposalAction,
   routeIdOf,
+  TransferState,
   signProposal,
   toBytes32Name,
   type ActionInput,
   type RiskParams,
   type Route,
+  type RouterSnapshot,
 } from '#app/messaging';
 
 /** The devnet's risk parameters of one of its demo segments (`weth`, `crv`, `wbtc`). */
@@ -57,6 +59,45 @@ export function withAsset(p: RiskParams, change: Partial<RiskParams['assets'][nu
 
 export const seg = (name: string): Hex => toBytes32Name(name);
 export const asset = (symbol: string): Hex => toBytes32Name(symbol);
+
+/** An enabled USDC route from one devnet segment to another, with its limits. */
+export function usdcRoute(
+  srcEid: number,
+  src: string,
+  dstEid: number,
+  dst: string,
+  limits: Pick<Route, 'capacity' | 'refillPerSecond' | 'maxUtilBps'>,
+): Route {
+  return { srcEid, srcSegment: seg(src), dstEid, dstSegment: seg(dst), assetId: asset('USDC'), ...limits, enabled: true };
+}
+
+/**
+ * What each segment lent (`out`) and was lent (`in`) along `routes`, by `eid:segment`, from the
+ * routers' transfer records: a source counts a transfer still sent or delivered (not refunded), a
+ * destination one delivered or credited. Transfers `skip` names are left out.
+ */
+export function routedPerSegment(
+  snapshots: readonly RouterSnapshot[],
+  routes: readonly Route[],
+  skip: ReadonlySet<Hex> = new Set(),
+): Map<string, { out: bigint; in: bigint }> {
+  const moved = new Map<string, { out: bigint; in: bigint }>();
+  const bump = (eid: number, segment: Hex, key: 'out' | 'in', amount: bigint) => {
+    const m = moved.get(`${eid}:${segment}`) ?? { out: 0n, in: 0n };
+    m[key] += amount;
+    moved.set(`${eid}:${segment}`, m);
+  };
+  const byId = new Map(routes.map((r) => [routeIdOf(r), r]));
+  for (const t of snapshots.flatMap((s) => s.transfers)) {
+    const r = byId.get(t.routeId);
+    if (!r || skip.has(t.transferId)) continue;
+    if (t.state === TransferState.Sent || t.state === TransferState.Delivered)
+      bump(r.srcEid, r.srcSegment, 'out', t.amount);
+    if (t.state === TransferState.Delivered || t.state === TransferState.Credited)
+      bump(r.dstEid, r.dstSegment, 'in', t.amount);
+  }
+  return moved;
+}
 
 /** Test users: anvil mnemonic accounts from index 20 on (0–9 are devnet roles), funded on demand. */
 export function user(index: number): LocalAccount {
@@ -256,6 +297,11 @@ export class SegmentWorld {
 
   readVault<T>(eid: number, functionName: string, args: readonly unknown[] = []): Promise<T> {
     return this.read<T>(eid, this.vault(eid), SegmentVault.abi, functionName, args);
+  }
+
+  /** A view of the hub's controller. */
+  readController<T>(functionName: string, args: readonly unknown[] = []): Promise<T> {
+    return this.read<T>(this.hubEid, this.controller, SegmentController.abi, functionName, args);
   }
 
   private async ensureGas(eid: number, address: Address): Promise<void> {
