@@ -149,7 +149,7 @@ async function checkVaults(
     ledgers: wrong.length ? 'wrong' : 'ok',
     note:
       `vaults: ${ops.attests} deposits attested, ${ops.transfers} transfers (${ops.refused} refused by the route), ` +
-      `${ops.configs} config change(s)${ops.failed ? `, ${ops.failed} operations failed` : ''}`,
+      `${ops.configs} config change(s)${ops.failed ? `, ${ops.failed} operations failed (first: ${ops.firstError})` : ''}`,
   };
 }
 

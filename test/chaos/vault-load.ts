@@ -59,6 +59,8 @@ export interface VaultOps {
   refused: number;
   configs: number;
   failed: number;
+  /** Why the first failed operation failed. */
+  firstError?: string;
 }
 
 /**
@@ -161,7 +163,10 @@ export class VaultLoad {
           // taken in the same tick as the check: a fault pausing the chain waits for it
           await this.h
             .withChain(eid, () => (routing ? this.transfer(route) : this.depositAndAttest(eid)))
-            .catch(() => (this.counts.failed += 1));
+            .catch((error: unknown) => {
+              this.counts.failed += 1;
+              this.counts.firstError ??= String(error).split('\n')[0];
+            });
         }
         await sleep(this.everyMs);
       }
