@@ -68,7 +68,15 @@ export function usdcRoute(
   dst: string,
   limits: Pick<Route, 'capacity' | 'refillPerSecond' | 'maxUtilBps'>,
 ): Route {
-  return { srcEid, srcSegment: seg(src), dstEid, dstSegment: seg(dst), assetId: asset('USDC'), ...limits, enabled: true };
+  return {
+    srcEid,
+    srcSegment: seg(src),
+    dstEid,
+    dstSegment: seg(dst),
+    assetId: asset('USDC'),
+    ...limits,
+    enabled: true,
+  };
 }
 
 /**
