@@ -20,7 +20,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { BatchExecutor, DVN, SmokeOApp } from '#app/contracts';
 import { createChainWalletClient } from '#app/chains';
 import { devnetAccount, devnetPrivateKey, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
-import { deliveryBatchGas, DeliveryOutcome, lzReceiveOptions, signVerify, toDelivery } from '#app/messaging';
+import { deliveryBatchGas, DeliveryOutcome, dvnSigner, lzReceiveOptions, signVerify, toDelivery } from '#app/messaging';
 import { dropSchema, openDatabase } from '#app/persistence';
 import { TxSender } from '../../apps/relayer/src/chains/tx-sender.js';
 import { scanPackets, type ObservedPacket } from '../../apps/relayer/src/pipeline/packet-scan.js';
@@ -96,30 +96,46 @@ async function sendBurst(devnet: Devnet, relay: ManualRelay, apps: Map<number, A
           );
         }
       }
-      const url = devnet.registry.byEidOrThrow(src).rpcUrls[0];
-      for (let i = 0; i < raw.length; i += 200) {
-        const batch = raw
-          .slice(i, i + 200)
-          .map((tx, j) => ({ jsonrpc: '2.0', id: i + j, method: 'eth_sendRawTransaction', params: [tx] }));
-        const res = (await (
-          await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(batch),
-          })
-        ).json()) as { error?: { message: string } }[];
-        if (!Array.isArray(res)) throw new Error(`burst send on ${src}: ${JSON.stringify(res).slice(0, 300)}`);
-        const failed = res.find((r) => r.error);
-        if (failed) throw new Error(`burst send failed on ${src}: ${failed.error?.message}`);
+      // The burst lands as a busy chain's blocks do, many packets per block: with automine off
+      // the node takes every transaction into its pool, then blocks are mined until the last is
+      // in. (Automined one per block, a batch of raw transactions the node handles out of nonce
+      // order can leave one stranded in the pool.)
+      const url = devnet.registry.byEidOrThrow(src).rpcUrls[0] ?? '';
+      await rpc(url, [{ method: 'evm_setAutomine', params: [false] }]);
+      try {
+        for (let i = 0; i < raw.length; i += 200)
+          await rpc(
+            url,
+            raw.slice(i, i + 200).map((tx) => ({ method: 'eth_sendRawTransaction', params: [tx] })),
+          );
+        const last = keccak256(raw.at(-1) as Hex); // a burst has at least one transaction
+        for (let blocks = 0; ; blocks++) {
+          if (blocks > raw.length) throw new Error(`burst on ${src}: its last transaction is not mined`);
+          await rpc(url, [{ method: 'evm_mine', params: [] }]);
+          const receipt = await client.getTransactionReceipt({ hash: last }).catch(() => undefined);
+          if (receipt?.status === 'success') break;
+          if (receipt) throw new Error(`burst send on ${src}: the last transaction reverted`);
+        }
+      } finally {
+        await rpc(url, [{ method: 'evm_setAutomine', params: [true] }]);
       }
-      const receipt = await client.waitForTransactionReceipt({
-        hash: keccak256(raw.at(-1) as Hex),
-        pollingInterval: 50,
-      }); // a burst has at least one transaction
-      if (receipt.status !== 'success') throw new Error(`burst send on ${src}: the last transaction reverted`);
     }),
   );
   return { fromBlocks, perPathway: Math.ceil(count / pathways.length), pathways: pathways.length };
+}
+
+/** Sends JSON-RPC calls to `url` in one batch; any error fails. */
+async function rpc(url: string, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c }))),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } }[];
+  if (!Array.isArray(body)) throw new Error(`${url}: ${JSON.stringify(body).slice(0, 300)}`);
+  const failed = body.find((r) => r.error);
+  if (failed) throw new Error(`${url} ${calls[0]?.method}: ${failed.error?.message}`);
+  return body.map((r) => r.result);
 }
 
 async function collect(devnet: Devnet, relay: ManualRelay, fromBlocks: Map<number, bigint>): Promise<ObservedPacket[]> {
@@ -142,7 +158,7 @@ async function collect(devnet: Devnet, relay: ManualRelay, fromBlocks: Map<numbe
 
 /** The baseline: the same contracts, called in the simplest loop, no database, no watchers. */
 async function directDelivery(devnet: Devnet, relay: ManualRelay, packets: ObservedPacket[]): Promise<number> {
-  const signers = [devnetAccount('dvnSigner1'), devnetAccount('dvnSigner2')];
+  const signers = [dvnSigner(devnetPrivateKey('dvnSigner1')), dvnSigner(devnetPrivateKey('dvnSigner2'))];
   let delivered = 0;
   // one loop per destination chain, side by side (each chain has its own sender), as the relayer does
   await Promise.all(
@@ -160,19 +176,17 @@ async function directDelivery(devnet: Devnet, relay: ManualRelay, packets: Obser
       for (let i = 0; i < mine.length; i += BATCH) {
         const batch = mine.slice(i, i + BATCH);
         const expiration = BigInt(Math.floor(Date.now() / 1000) + 600);
-        const params = await Promise.all(
-          batch.map((p) =>
-            signVerify(
-              {
-                vid,
-                receiveLibrary: chain.layerZero.receiveUln302,
-                header: p.header,
-                payloadHash: p.payloadHash,
-                confirmations: 1n,
-                expiration,
-              },
-              signers,
-            ),
+        const params = batch.map((p) =>
+          signVerify(
+            {
+              vid,
+              receiveLibrary: chain.layerZero.receiveUln302,
+              header: p.header,
+              payloadHash: p.payloadHash,
+              confirmations: 1n,
+              expiration,
+            },
+            signers,
           ),
         );
         await sender.send({

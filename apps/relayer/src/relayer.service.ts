@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { formatEther } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { dvnSigner } from '#app/messaging';
 import type { RelayerChain } from './chains/relayer-chain.js';
 import { RelayerMetrics } from './metrics.js';
 import type { PacketQueries, PacketStore } from './pipeline/packet-store.js';
@@ -30,7 +30,7 @@ export class RelayerService implements OnApplicationBootstrap, OnApplicationShut
         if (t.stage === 'delivered') this.metrics.deliverySeconds.observe({ pathway }, t.sinceSeenSeconds);
       }
     });
-    const signers = settings.dvnSignerKeys.map((k) => privateKeyToAccount(k));
+    const signers = settings.dvnSignerKeys.map((k) => dvnSigner(k));
     this.pipeline = new RelayerPipeline(
       store,
       chains,

@@ -10,6 +10,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { privateKeyToAccount, nonceManager } from 'viem/accounts';
+import { rpcFetch } from './http-fetch.js';
 import { toViemChain, type ChainConfig } from './registry.js';
 
 export interface ClientOptions {
@@ -32,6 +33,7 @@ export function chainTransport(chain: ChainConfig, options: ClientOptions = {}):
       timeout: options.timeoutMs ?? 10_000,
       retryCount: options.retryCount ?? 2,
       batch: options.batch ?? true,
+      fetchFn: rpcFetch,
     }),
   );
   return fallback(transports, { rank: false });

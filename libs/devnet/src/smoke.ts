@@ -5,12 +5,13 @@ import {
   addressToBytes32,
   decodePacket,
   deliveryBatchGas,
+  dvnSigner,
   lzReceiveOptions,
   signVerify,
   toDelivery,
   type LzPacket,
 } from '#app/messaging';
-import { devnetAccount, DVN_SIGNER_ROLES, DEVNET_DVN_QUORUM, type DevnetRole } from './accounts.js';
+import { devnetAccount, devnetPrivateKey, DVN_SIGNER_ROLES, DEVNET_DVN_QUORUM, type DevnetRole } from './accounts.js';
 import type { Devnet } from './devnet.js';
 import { describeRevert } from './send.js';
 
@@ -151,20 +152,20 @@ export class ManualRelay {
     const client = this.client(dstEid);
     const vid = await client.readContract({ address: lz.dvn, abi: DVN.abi, functionName: 'vid' });
     const expiration = opts.expiration ?? (await client.getBlock()).timestamp + 3_600n;
-    const signers = (opts.signers ?? DVN_SIGNER_ROLES.slice(0, DEVNET_DVN_QUORUM)).map((r) => devnetAccount(r));
-    const params = await Promise.all(
-      packets.map((p) =>
-        signVerify(
-          {
-            vid,
-            receiveLibrary: lz.receiveUln302,
-            header: p.header,
-            payloadHash: p.payloadHash,
-            confirmations: BigInt(this.chain(p.srcEid).confirmations),
-            expiration,
-          },
-          signers,
-        ),
+    const signers = (opts.signers ?? DVN_SIGNER_ROLES.slice(0, DEVNET_DVN_QUORUM)).map((r) =>
+      dvnSigner(devnetPrivateKey(r)),
+    );
+    const params = packets.map((p) =>
+      signVerify(
+        {
+          vid,
+          receiveLibrary: lz.receiveUln302,
+          header: p.header,
+          payloadHash: p.payloadHash,
+          confirmations: BigInt(this.chain(p.srcEid).confirmations),
+          expiration,
+        },
+        signers,
       ),
     );
     const wallet = this.wallet(dstEid, opts.sender ?? 'relayer');

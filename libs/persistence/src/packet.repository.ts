@@ -168,18 +168,18 @@ export class PacketRepository {
   }
 
   /**
-   * Moves several packets that make the same change in one transaction (one UPDATE, one history
-   * INSERT). Returns the guids that moved; a packet whose stage or lease owner changed meanwhile
-   * stays where it is.
+   * Moves several packets that make the same change in one statement (the UPDATE and its history
+   * INSERT together). Returns the guids that moved; a packet whose stage or lease owner changed
+   * meanwhile stays where it is.
    */
   async moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>> {
     if (guids.length === 0) return new Set();
     const stamp = STAGE_TIMESTAMP[change.to];
     const previous = PREVIOUS_STAMP[change.to];
     type Moved = { guid: string; src_eid: number; dst_eid: number; seconds: number | null; seen: number | null };
-    const rows = await this.dataSource.transaction(async (m) => {
-      const result = await m.query<[Moved[], number] | Moved[]>(
-        `UPDATE relayer_packet SET
+    const rows = await this.dataSource.query<Moved[]>(
+      `WITH moved AS (
+         UPDATE relayer_packet SET
            stage = $3::varchar, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
            last_error = CASE WHEN $3::varchar = ANY($8::varchar[]) THEN $4::text ELSE NULL END,
            attempts = COALESCE($5::integer, attempts),
@@ -190,30 +190,24 @@ export class PacketRepository {
            previous
              ? `, EXTRACT(EPOCH FROM now() - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM now() - created_at)::float8 AS seen`
              : ''
-         }`,
-        [
-          guids.map((g) => g.toLowerCase()),
-          from,
-          change.to,
-          change.reason ?? null,
-          change.attempts ?? null,
-          change.nextAttemptAt ?? null,
-          owner,
-          PROBLEM_STAGES,
-        ],
-      );
-      const moved = rowsOf(result);
-      await this.appendHistory(
-        m,
-        moved.map((r) => ({
-          guid: r.guid,
-          stage: change.to,
-          reason: change.reason ?? null,
-          detail: change.detail ?? null,
-        })),
-      );
-      return moved;
-    });
+         }
+       ), history AS (
+         INSERT INTO relayer_packet_event (guid, stage, reason, detail)
+         SELECT guid, $3::varchar, $4::text, $9::jsonb FROM moved
+       )
+       SELECT * FROM moved`,
+      [
+        guids.map((g) => g.toLowerCase()),
+        from,
+        change.to,
+        change.reason ?? null,
+        change.attempts ?? null,
+        change.nextAttemptAt ?? null,
+        owner,
+        PROBLEM_STAGES,
+        change.detail === undefined ? null : JSON.stringify(change.detail),
+      ],
+    );
     if (previous && rows.length > 0 && this.timingListeners.length > 0) {
       const timings = rows.map((r) => ({
         stage: change.to as StageTiming['stage'], // the stages with a previous stamp

@@ -136,6 +136,9 @@ export class TxSender {
   ): Promise<{ kind: 'sent'; hash: Hex } | { kind: 'nonce-taken' } | { kind: 'underpriced' }> {
     try {
       const hash = await this.wallet.sendTransaction({
+        // every field given (the chain id too), so viem sends the transaction without asking the
+        // node to fill it in first (an extra round trip carrying the whole call data both ways)
+        chainId: this.wallet.chain.id,
         to: request.to,
         data: request.data,
         value: request.value ?? 0n,

@@ -8,7 +8,7 @@ import {
   packetOrigin,
   toDelivery,
 } from '#app/messaging';
-import type { RelayerChain } from '../chains/relayer-chain.js';
+import { ONE_CALL, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
@@ -59,7 +59,7 @@ export class Deliverer {
     if (ours.length === 0) return { delivered: 0, failed: 0 };
     let delivered = 0;
     let failed = 0;
-    const states = await Promise.all(ours.map((p) => this.state(chain, p)));
+    const states = await executionStates(chain, ours);
     const executed = ours.filter((_, i) => states[i] === ExecutionState.Executed).map((p) => p.guid);
     delivered += (
       await this.store.moveAll(executed, 'verified', owner, {
@@ -137,8 +137,13 @@ export class Deliverer {
       const key = `${p.srcEid}:${p.sender}:${p.receiver}`;
       pathways.set(key, [...(pathways.get(key) ?? []), p]);
     }
-    for (const group of pathways.values()) {
-      let next = (await inboundNonce(chain, group[0])) + 1n; // groups are never empty
+    const groups = [...pathways.values()];
+    const inbound = await inboundNonces(
+      chain,
+      groups.map((g) => g[0]), // groups are never empty
+    );
+    for (const [i, group] of groups.entries()) {
+      let next = (inbound[i] ?? 0n) + 1n;
       for (const p of group) {
         if (p.nonce < next) ready.push(p);
         else if (p.nonce === next) {
@@ -166,10 +171,12 @@ export class Deliverer {
     if (now - (this.audited.get(chain.eid) ?? 0) < AUDIT_EVERY_MS) return 0;
     this.audited.set(chain.eid, now);
     let reopened = 0;
-    for (const p of await this.store.recentDeliveries(chain.eid, new Date(now - AUDIT_WINDOW_MS))) {
-      const inbound = await inboundNonce(chain, p);
-      if (inbound >= p.nonce) continue;
-      const missing = inbound + 1n;
+    const recent = await this.store.recentDeliveries(chain.eid, new Date(now - AUDIT_WINDOW_MS));
+    const inbound = await inboundNonces(chain, recent);
+    for (const [i, p] of recent.entries()) {
+      const held = inbound[i] ?? 0n;
+      if (held >= p.nonce) continue;
+      const missing = held + 1n;
       const guids = await this.store.reopenDelivered(
         { ...p, dstEid: chain.eid, nonce: missing },
         `the destination no longer holds this delivery (its inbound nonce is below ${missing}): verifying and delivering it again`,
@@ -178,24 +185,45 @@ export class Deliverer {
     }
     return reopened;
   }
-
-  private async state(chain: RelayerChain, p: PacketRecord): Promise<ExecutionState> {
-    const state: number = await chain.client.readContract({
-      address: chain.workers.endpointView,
-      abi: EndpointV2View.abi,
-      functionName: 'executable',
-      args: [packetOrigin(p), bytes32ToAddress(p.receiver)],
-    });
-    return state; // the view returns the enum's ordinal
-  }
 }
 
-/** The endpoint's inbound nonce of a pathway: every nonce up to it is verified or executed. */
-function inboundNonce(chain: RelayerChain, p: { srcEid: number; sender: Hex; receiver: Hex }): Promise<bigint> {
-  return chain.client.readContract({
-    address: chain.workers.endpoint,
-    abi: EndpointV2.abi,
-    functionName: 'inboundNonce',
-    args: [bytes32ToAddress(p.receiver), p.srcEid, p.sender],
+/** Each packet's state on the destination endpoint (EndpointV2View.executable), in one `eth_call`. */
+async function executionStates(chain: RelayerChain, packets: readonly PacketRecord[]): Promise<ExecutionState[]> {
+  if (packets.length === 0) return [];
+  // the view returns the enum's ordinal
+  return chain.client.multicall({
+    contracts: packets.map(
+      (p) =>
+        ({
+          address: chain.workers.endpointView,
+          abi: EndpointV2View.abi,
+          functionName: 'executable',
+          args: [packetOrigin(p), bytes32ToAddress(p.receiver)],
+        }) as const,
+    ),
+    ...ONE_CALL,
+  });
+}
+
+/**
+ * The endpoint's inbound nonce of each packet's pathway (every nonce up to it is verified or
+ * executed), in one `eth_call`.
+ */
+async function inboundNonces(
+  chain: RelayerChain,
+  packets: readonly { srcEid: number; sender: Hex; receiver: Hex }[],
+): Promise<bigint[]> {
+  if (packets.length === 0) return [];
+  return chain.client.multicall({
+    contracts: packets.map(
+      (p) =>
+        ({
+          address: chain.workers.endpoint,
+          abi: EndpointV2.abi,
+          functionName: 'inboundNonce',
+          args: [bytes32ToAddress(p.receiver), p.srcEid, p.sender],
+        }) as const,
+    ),
+    ...ONE_CALL,
   });
 }

@@ -85,8 +85,10 @@ export class RelayerPipeline {
   }
 
   /**
-   * Starts two loops per chain, side by side: one follows it as a source (watch, confirm), one
-   * works on it as a destination (verify, deliver). Each has its own sender per chain, and the
+   * Starts three loops per chain, side by side: one follows it as a source (watch, confirm), two
+   * work on it as a destination, one verifying and one delivering (and attesting). The two
+   * destination loops share the chain's sender, which sends their transactions one at a time in
+   * nonce order; while one waits for its transaction, the other prepares its next batch. The
    * database serialises what must be; a loop with nothing to do sleeps `pollMs`.
    */
   start(): void {
@@ -94,7 +96,8 @@ export class RelayerPipeline {
     this.running = true;
     this.loops = this.chains.flatMap((chain) => [
       this.loop(() => this.sourceRound(chain)),
-      this.loop(() => this.destinationRound(chain)),
+      this.loop(() => this.verifyRound(chain)),
+      this.loop(() => this.deliverRound(chain)),
     ]);
   }
 
@@ -121,25 +124,29 @@ export class RelayerPipeline {
     return work;
   }
 
-  /** Verify and deliver on one chain as a destination, when this replica holds its sender. */
-  private async destinationRound(chain: RelayerChain): Promise<number> {
-    const mine = await this.locks
-      .tryAcquire(`relayer-sender:${chain.eid}:${chain.sender.address.toLowerCase()}`)
-      .catch((error: unknown) => {
-        this.events.onError?.('verify', chain.eid, error);
-        return false;
-      });
-    if (!mine) return 0;
+  /** Verify on one chain as a destination, when this replica holds its sender. */
+  private async verifyRound(chain: RelayerChain): Promise<number> {
+    if (!(await this.holdsSender(chain, 'verify'))) return 0;
     const verified = await this.stage('verify', chain.eid, () => this.verifier.tick(chain));
+    return (verified?.verified ?? 0) + (verified?.failed ?? 0);
+  }
+
+  /** Deliver (and keep attestations fresh) on one chain as a destination, when this replica holds its sender. */
+  private async deliverRound(chain: RelayerChain): Promise<number> {
+    if (!(await this.holdsSender(chain, 'deliver'))) return 0;
     const delivered = await this.stage('deliver', chain.eid, () => this.deliverer.tick(chain));
     await this.stage('attest', chain.eid, () => this.attester.tick(chain));
-    return (
-      (verified?.verified ?? 0) +
-      (verified?.failed ?? 0) +
-      (delivered?.delivered ?? 0) +
-      (delivered?.failed ?? 0) +
-      (delivered?.reopened ?? 0)
-    );
+    return (delivered?.delivered ?? 0) + (delivered?.failed ?? 0) + (delivered?.reopened ?? 0);
+  }
+
+  /** One replica at a time sends from a (chain, key); the lock is held until the replica's connection ends. */
+  private holdsSender(chain: RelayerChain, stage: Stage): Promise<boolean> {
+    return this.locks
+      .tryAcquire(`relayer-sender:${chain.eid}:${chain.sender.address.toLowerCase()}`)
+      .catch((error: unknown) => {
+        this.events.onError?.(stage, chain.eid, error);
+        return false;
+      });
   }
 
   private async loop(round: () => Promise<number>): Promise<void> {

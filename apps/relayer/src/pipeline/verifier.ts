@@ -1,7 +1,7 @@
 import { encodeFunctionData, keccak256, parseEventLogs, type Hex } from 'viem';
 import { describeRevertData, DVN, ReceiveUln302 } from '#app/contracts';
 import { signVerify, type DvnExecuteParam } from '#app/messaging';
-import type { DvnSigners, RelayerChain } from '../chains/relayer-chain.js';
+import { ONE_CALL, type DvnSigners, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
@@ -52,7 +52,7 @@ export class Verifier {
     }
     if (refused.length > 0) claimed.splice(0, claimed.length, ...claimed.filter((p) => !refused.includes(p)));
     const pending: PacketRecord[] = [];
-    const already = await Promise.all(claimed.map((p) => this.isVerified(chain, p)));
+    const already = await this.verifiedOnChain(chain, claimed);
     const onChain = claimed.filter((_, i) => already[i]);
     const notOurs = claimed.filter((p, i) => !already[i] && !p.assignedToOurDvn);
     verified += await this.moveVerified(onChain, 'verified on chain');
@@ -107,14 +107,25 @@ export class Verifier {
     return moved;
   }
 
-  private async isVerified(chain: RelayerChain, p: PacketRecord): Promise<boolean> {
-    const [submitted, confirmations] = await chain.client.readContract({
-      address: chain.workers.receiveUln302,
-      abi: ReceiveUln302.abi,
-      functionName: 'hashLookup',
-      args: [keccak256(p.header), p.payloadHash, chain.workers.dvn],
+  /** Whether our DVN's verification of each packet is on the receive library already (one `eth_call` for all). */
+  private async verifiedOnChain(chain: RelayerChain, packets: readonly PacketRecord[]): Promise<boolean[]> {
+    if (packets.length === 0) return [];
+    const lookups = await chain.client.multicall({
+      contracts: packets.map(
+        (p) =>
+          ({
+            address: chain.workers.receiveUln302,
+            abi: ReceiveUln302.abi,
+            functionName: 'hashLookup',
+            args: [keccak256(p.header), p.payloadHash, chain.workers.dvn],
+          }) as const,
+      ),
+      ...ONE_CALL,
     });
-    return submitted && confirmations >= BigInt(this.sourceConfirmations(p.srcEid));
+    return lookups.map(
+      ([submitted, confirmations], i) =>
+        submitted && confirmations >= BigInt(this.sourceConfirmations(packets[i]?.srcEid ?? 0)),
+    );
   }
 
   private async signAll(chain: RelayerChain, packets: readonly PacketRecord[]): Promise<DvnExecuteParam[]> {
@@ -127,19 +138,17 @@ export class Verifier {
     // (a chain's clock can run ahead): count from the chain's latest block
     const { timestamp } = await chain.client.getBlock({ blockTag: 'latest' });
     const expiration = timestamp + this.options.instructionTtlSeconds;
-    return Promise.all(
-      packets.map((p) =>
-        signVerify(
-          {
-            vid,
-            receiveLibrary: chain.workers.receiveUln302,
-            header: p.header,
-            payloadHash: p.payloadHash,
-            confirmations: BigInt(this.sourceConfirmations(p.srcEid)),
-            expiration,
-          },
-          this.signers,
-        ),
+    return packets.map((p) =>
+      signVerify(
+        {
+          vid,
+          receiveLibrary: chain.workers.receiveUln302,
+          header: p.header,
+          payloadHash: p.payloadHash,
+          confirmations: BigInt(this.sourceConfirmations(p.srcEid)),
+          expiration,
+        },
+        this.signers,
       ),
     );
   }

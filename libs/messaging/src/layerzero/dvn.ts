@@ -1,4 +1,16 @@
-import { concat, encodeFunctionData, encodePacked, keccak256, type Address, type Hex, type LocalAccount } from 'viem';
+import { signRecoverable, isPrivate } from 'tiny-secp256k1';
+import {
+  bytesToHex,
+  concat,
+  encodeFunctionData,
+  encodePacked,
+  hashMessage,
+  hexToBytes,
+  keccak256,
+  type Address,
+  type Hex,
+} from 'viem';
+import { privateKeyToAddress } from 'viem/accounts';
 
 const RECEIVE_ULN_VERIFY_ABI = [
   {
@@ -46,15 +58,43 @@ export function encodeVerifyCall(header: Hex, payloadHash: Hex, confirmations: b
   });
 }
 
+/** A DVN signer key held by this process. */
+export interface DvnSigner {
+  readonly address: Address;
+  /**
+   * The signature (r ‖ s ‖ v, v = 27 or 28) over the EIP-191 message of a 32-byte hash: the same
+   * bytes as viem's `signMessage({ message: { raw: hash } })` (RFC 6979 nonces, low s).
+   */
+  signHash(hash: Hex): Hex;
+}
+
+/**
+ * A DVN signer for `privateKey`. It signs with libsecp256k1 compiled to WebAssembly
+ * (tiny-secp256k1), about three times faster than viem's JavaScript signer: a relayer signs every
+ * packet once per key it holds, and this was a fifth of its CPU.
+ */
+export function dvnSigner(privateKey: Hex): DvnSigner {
+  const key = hexToBytes(privateKey);
+  if (key.length !== 32 || !isPrivate(key))
+    throw new Error('a DVN signer key must be a valid 32-byte secp256k1 private key');
+  return {
+    address: privateKeyToAddress(privateKey),
+    signHash(hash) {
+      const { signature, recoveryId } = signRecoverable(hexToBytes(hashMessage({ raw: hash })), key);
+      return concat([bytesToHex(signature), recoveryId === 0 ? '0x1b' : '0x1c']);
+    },
+  };
+}
+
 /**
  * Builds a DVN `ExecuteParam` for `ReceiveUln302.verify`, signed by `signers` (EIP-191 over the
  * call-data hash). LayerZero's MultiSig wants the signatures ordered by signer address, ascending.
  */
-export async function signVerify(request: VerifyRequest, signers: readonly LocalAccount[]): Promise<DvnExecuteParam> {
+export function signVerify(request: VerifyRequest, signers: readonly DvnSigner[]): DvnExecuteParam {
   const callData = encodeVerifyCall(request.header, request.payloadHash, request.confirmations);
   const hash = dvnCallDataHash(request.vid, request.receiveLibrary, callData, request.expiration);
   const ordered = [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-  const signatures = await Promise.all(ordered.map((s) => s.signMessage({ message: { raw: hash } })));
+  const signatures = ordered.map((s) => s.signHash(hash));
   return {
     vid: request.vid,
     target: request.receiveLibrary,
