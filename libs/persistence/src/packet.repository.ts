@@ -51,6 +51,11 @@ const COLUMNS = [
   'our_executor',
 ] as const;
 
+/** The columns of a PacketRecord (`p.*` would carry timestamps nobody reads, each parsed into a Date). */
+const RECORD_COLUMNS = [...COLUMNS, 'stage', 'attempts', 'next_attempt_at', 'last_error']
+  .map((c) => `p.${c}`)
+  .join(', ');
+
 /** Stages whose time of arrival has its own column. */
 const STAGE_TIMESTAMP: Partial<Record<PacketStage, string>> = {
   confirmed: 'confirmed_at',
@@ -149,7 +154,7 @@ export class PacketRepository {
        UPDATE relayer_packet p
        SET lease_owner = $5, lease_expires_at = now() + make_interval(secs => $7::double precision / 1000)
        FROM picked WHERE p.guid = picked.guid
-       RETURNING p.*`,
+       RETURNING ${RECORD_COLUMNS}`,
       [
         filter.stages,
         filter.srcEid ?? null,
