@@ -174,8 +174,8 @@ export class Deliverer {
     const recent = await this.store.recentDeliveries(chain.eid, new Date(now - AUDIT_WINDOW_MS));
     const inbound = await inboundNonces(chain, recent);
     for (const [i, p] of recent.entries()) {
-      const held = inbound[i] ?? 0n;
-      if (held >= p.nonce) continue;
+      const held = inbound[i]; // one result per pathway
+      if (held === undefined || held >= p.nonce) continue;
       const missing = held + 1n;
       const guids = await this.store.reopenDelivered(
         { ...p, dstEid: chain.eid, nonce: missing },

@@ -122,10 +122,10 @@ export class Verifier {
       ),
       ...ONE_CALL,
     });
-    return lookups.map(
-      ([submitted, confirmations], i) =>
-        submitted && confirmations >= BigInt(this.sourceConfirmations(packets[i]?.srcEid ?? 0)),
-    );
+    return packets.map((p, i) => {
+      const [submitted, confirmations] = lookups[i] ?? [false, 0n]; // one result per packet
+      return submitted && confirmations >= BigInt(this.sourceConfirmations(p.srcEid));
+    });
   }
 
   private async signAll(chain: RelayerChain, packets: readonly PacketRecord[]): Promise<DvnExecuteParam[]> {
