@@ -86,6 +86,27 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     expect(await repo.move(p.guid, 'sent', 'replica-b', { to: 'confirmed' })).toBe(true);
   });
 
+  it('keeps the mover’s lease for its next stage when asked, and gives it back otherwise', async () => {
+    const kept = packet(40, { dstEid: 40189 });
+    const given = packet(41, { dstEid: 40188 });
+    await repo.recordObserved([kept, given]);
+    for (const p of [kept, given])
+      await repo.claim({ stages: ['sent'], dstEid: p.dstEid, limit: 1 }, 'replica-a', 60_000);
+    expect(await repo.move(kept.guid, 'sent', 'replica-a', { to: 'confirmed', keepLeaseMs: 300 })).toBe(true);
+    expect(await repo.move(given.guid, 'sent', 'replica-a', { to: 'confirmed' })).toBe(true);
+    // another replica gets the released packet at once, the kept one only when its lease runs out
+    const claimB = (p: ObservedPacketRecord) =>
+      repo.claim({ stages: ['confirmed'], dstEid: p.dstEid, limit: 1 }, 'replica-b', 60_000);
+    expect((await claimB(given)).map((r) => r.guid)).toEqual([given.guid]);
+    expect(await claimB(kept)).toEqual([]);
+    // the holder moves it on without claiming it again
+    expect(await repo.move(kept.guid, 'confirmed', 'replica-a', { to: 'verified', keepLeaseMs: 300 })).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    const later = await repo.claim({ stages: ['verified'], dstEid: kept.dstEid, limit: 1 }, 'replica-b', 60_000);
+    expect(later.map((r) => r.guid)).toEqual([kept.guid]);
+    expect((await repo.history(kept.guid)).map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified']);
+  });
+
   it('records failures with their reason and retry time, and history in order', async () => {
     const p = packet(4, { dstEid: 40198 });
     await repo.recordObserved([p]);

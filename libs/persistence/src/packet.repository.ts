@@ -185,7 +185,10 @@ export class PacketRepository {
     const rows = await this.dataSource.query<Moved[]>(
       `WITH moved AS (
          UPDATE relayer_packet SET
-           stage = $3::varchar, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+           stage = $3::varchar, updated_at = now(),
+           lease_owner = CASE WHEN $10::double precision IS NULL THEN NULL ELSE lease_owner END,
+           lease_expires_at = CASE WHEN $10::double precision IS NULL THEN NULL
+             ELSE now() + make_interval(secs => $10::double precision / 1000) END,
            last_error = CASE WHEN $3::varchar = ANY($8::varchar[]) THEN $4::text ELSE NULL END,
            attempts = COALESCE($5::integer, attempts),
            next_attempt_at = COALESCE($6::timestamptz, next_attempt_at)
@@ -211,6 +214,7 @@ export class PacketRepository {
         owner,
         PROBLEM_STAGES,
         change.detail === undefined ? null : JSON.stringify(change.detail),
+        change.keepLeaseMs ?? null,
       ],
     );
     if (previous && rows.length > 0 && this.timingListeners.length > 0) {

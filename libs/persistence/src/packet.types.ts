@@ -34,6 +34,11 @@ export interface StageChange {
   nextAttemptAt?: Date;
   /** Extra facts for the history (tx hash, outcome, …). */
   detail?: Record<string, unknown>;
+  /**
+   * The mover keeps its lease for this long (it works on the packets' next stage itself, without
+   * claiming them again); without it, the lease is given back.
+   */
+  keepLeaseMs?: number;
 }
 
 export interface ClaimFilter {

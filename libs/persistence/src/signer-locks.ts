@@ -21,6 +21,11 @@ export class SignerLocks {
   /** One query at a time on the dedicated connection, and one connection even when callers race. */
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** Whether this process holds the lock for `key`, as far as it knows (no round trip: its connection may have died since). */
+  holds(key: string): boolean {
+    return this.kind === 'pglite' || this.held.has(key);
+  }
+
   /** True when this process holds (or has just taken) the lock for `key`. */
   tryAcquire(key: string): Promise<boolean> {
     if (this.kind === 'pglite') return Promise.resolve(true);

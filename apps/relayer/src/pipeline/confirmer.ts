@@ -1,4 +1,5 @@
 import type { RelayerChain } from '../chains/relayer-chain.js';
+import type { Handoff } from './handoff.js';
 import type { PacketStore } from './packet-store.js';
 
 /** How soon a packet whose source block the node could not serve is looked at again. */
@@ -16,6 +17,11 @@ export class Confirmer {
     private readonly owner: string,
     private readonly leaseMs: number,
     private readonly batchSize: number,
+    /**
+     * Confirmed packets go to this replica's verifier of their destination, leased, when it holds
+     * that destination's sender (`verifies`); the others are given back for whoever does.
+     */
+    private readonly handTo?: { handoff: Handoff; verifies: (dstEid: number) => boolean },
   ) {}
 
   async tick(chain: RelayerChain, head: bigint): Promise<{ confirmed: number; dropped: number }> {
@@ -34,10 +40,23 @@ export class Confirmer {
         ),
       ),
     );
-    const good = packets.filter((p) => canonical.get(p.srcBlockNumber) === p.srcBlockHash).map((p) => p.guid);
-    const confirmed = (
-      await this.store.moveAll(good, 'sent', this.owner, { to: 'confirmed', detail: { depth: Number(depth) } })
-    ).size;
+    const good = packets.filter((p) => canonical.get(p.srcBlockNumber) === p.srcBlockHash);
+    let confirmed = 0;
+    for (const handOver of [true, false]) {
+      const group = good.filter((p) => (this.handTo?.verifies(p.dstEid) ?? false) === handOver);
+      const moved = await this.store.moveAll(
+        group.map((p) => p.guid),
+        'sent',
+        this.owner,
+        { to: 'confirmed', detail: { depth: Number(depth) }, ...(handOver ? { keepLeaseMs: this.leaseMs } : {}) },
+      );
+      if (handOver)
+        this.handTo?.handoff.put(
+          'confirmed',
+          group.filter((p) => moved.has(p.guid)),
+        );
+      confirmed += moved.size;
+    }
     // a node that cannot serve the block now (restarting, behind, or a load balancer's lagging
     // backend) says nothing about a reorg: only another hash at that height does
     for (const n of blocks.filter((b) => canonical.get(b) === undefined)) {

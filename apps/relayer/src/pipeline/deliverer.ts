@@ -11,6 +11,7 @@ import {
 import { ONE_CALL, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
+import { BatchSource, type Handoff } from './handoff.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
 import { byPathwayAndNonce } from './verifier.js';
 
@@ -26,6 +27,8 @@ export interface DelivererOptions {
   leaseMs: number;
   batchSize: number;
   backoff: BackoffPolicy;
+  /** Verified packets handed over by the verifier. */
+  handoff?: Handoff;
 }
 
 /**
@@ -37,11 +40,14 @@ export interface DelivererOptions {
 export class Deliverer {
   /** When each destination's recent deliveries were last checked (ms). */
   private readonly audited = new Map<number, number>();
+  private readonly batches: BatchSource;
 
   constructor(
     private readonly store: PacketStore,
     private readonly options: DelivererOptions,
-  ) {}
+  ) {
+    this.batches = new BatchSource(store, options.handoff, 'verified', ['verified'], options);
+  }
 
   async tick(chain: RelayerChain): Promise<{ delivered: number; failed: number; reopened: number }> {
     const reopened = await this.audit(chain);
@@ -49,12 +55,8 @@ export class Deliverer {
   }
 
   private async deliver(chain: RelayerChain): Promise<{ delivered: number; failed: number }> {
-    const { owner, leaseMs, batchSize } = this.options;
-    const claimed = await this.store.claim(
-      { stages: ['verified'], dstEid: chain.eid, limit: batchSize },
-      owner,
-      leaseMs,
-    );
+    const { owner } = this.options;
+    const claimed = await this.batches.next(chain.eid);
     const ours = claimed.filter((p) => p.assignedToOurExecutor).sort(byPathwayAndNonce);
     if (ours.length === 0) return { delivered: 0, failed: 0 };
     let delivered = 0;

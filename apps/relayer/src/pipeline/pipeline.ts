@@ -3,6 +3,7 @@ import type { BackoffPolicy } from './backoff.js';
 import { Attester } from './attester.js';
 import { Confirmer } from './confirmer.js';
 import { Deliverer } from './deliverer.js';
+import { Handoff } from './handoff.js';
 import type { PacketStore } from './packet-store.js';
 import { Verifier } from './verifier.js';
 import { Watcher } from './watcher.js';
@@ -24,6 +25,8 @@ export interface PipelineOptions {
 /** Grants the right to send from a (chain, key); one holder across all replicas. */
 export interface SenderLocks {
   tryAcquire(key: string): Promise<boolean>;
+  /** Whether this replica holds `key` now, as far as it knows (no database round trip). */
+  holds?(key: string): boolean;
 }
 
 export type Stage = 'watch' | 'confirm' | 'verify' | 'deliver' | 'attest';
@@ -43,6 +46,8 @@ export class RelayerPipeline {
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly wakers = new Set<() => void>();
+  /** The waker of each sleeping destination loop, by `<stage>:<eid>`. */
+  private readonly sleeping = new Map<string, () => void>();
   private readonly watcher: Watcher;
   private readonly confirmer: Confirmer;
   private readonly verifier: Verifier;
@@ -56,9 +61,13 @@ export class RelayerPipeline {
     signers: DvnSigners,
     private readonly options: PipelineOptions,
     private readonly events: PipelineEvents = {},
-    private readonly locks: SenderLocks = { tryAcquire: () => Promise.resolve(true) },
+    private readonly locks: SenderLocks = { tryAcquire: () => Promise.resolve(true), holds: () => true },
   ) {
     const byEid = new Map(chains.map((c) => [c.eid, c]));
+    // a packet moved on is handed to this replica's next stage, and wakes the loop that takes it
+    const handoff = new Handoff(options.leaseMs / 2, (stage, dstEid) =>
+      this.sleeping.get(`${stage === 'confirmed' ? 'verify' : 'deliver'}:${dstEid}`)?.(),
+    );
     const confirmationsOf = (eid: number) => byEid.get(eid)?.confirmations ?? 1;
     this.watcher = new Watcher(store, {
       startBlock: options.startBlock,
@@ -66,9 +75,16 @@ export class RelayerPipeline {
       reorgRewind: 64n,
     });
     // confirming sends no transaction: it can take far larger batches than verify and deliver
-    this.confirmer = new Confirmer(store, options.owner, options.leaseMs, options.batchSize * 10);
+    this.confirmer = new Confirmer(store, options.owner, options.leaseMs, options.batchSize * 10, {
+      handoff,
+      verifies: (dstEid) => {
+        const chain = byEid.get(dstEid);
+        return chain !== undefined && (this.locks.holds?.(senderKey(chain)) ?? false);
+      },
+    });
     this.verifier = new Verifier(store, signers, confirmationsOf, {
       ...options,
+      handoff,
       instructionTtlSeconds: 600n,
       denied: (p) => {
         const listed = (eid: number, address: string) =>
@@ -80,7 +96,7 @@ export class RelayerPipeline {
         return undefined;
       },
     });
-    this.deliverer = new Deliverer(store, options);
+    this.deliverer = new Deliverer(store, { ...options, handoff });
     this.attester = new Attester({ intervalMs: options.attestIntervalMs });
   }
 
@@ -96,8 +112,8 @@ export class RelayerPipeline {
     this.running = true;
     this.loops = this.chains.flatMap((chain) => [
       this.loop(() => this.sourceRound(chain)),
-      this.loop(() => this.verifyRound(chain)),
-      this.loop(() => this.deliverRound(chain)),
+      this.loop(() => this.verifyRound(chain), `verify:${chain.eid}`),
+      this.loop(() => this.deliverRound(chain), `deliver:${chain.eid}`),
     ]);
   }
 
@@ -141,15 +157,14 @@ export class RelayerPipeline {
 
   /** One replica at a time sends from a (chain, key); the lock is held until the replica's connection ends. */
   private holdsSender(chain: RelayerChain, stage: Stage): Promise<boolean> {
-    return this.locks
-      .tryAcquire(`relayer-sender:${chain.eid}:${chain.sender.address.toLowerCase()}`)
-      .catch((error: unknown) => {
-        this.events.onError?.(stage, chain.eid, error);
-        return false;
-      });
+    return this.locks.tryAcquire(senderKey(chain)).catch((error: unknown) => {
+      this.events.onError?.(stage, chain.eid, error);
+      return false;
+    });
   }
 
-  private async loop(round: () => Promise<number>): Promise<void> {
+  /** Runs `round` until stopped; after a round with no work it sleeps `pollMs`, or until woken by `key`. */
+  private async loop(round: () => Promise<number>, key?: string): Promise<void> {
     while (this.running) {
       const work = await round();
       if (work > 0 || !this.running) continue;
@@ -157,10 +172,12 @@ export class RelayerPipeline {
         const wake = () => {
           clearTimeout(timer);
           this.wakers.delete(wake);
+          if (key !== undefined && this.sleeping.get(key) === wake) this.sleeping.delete(key);
           resolve();
         };
         const timer = setTimeout(wake, this.options.pollMs);
         this.wakers.add(wake);
+        if (key !== undefined) this.sleeping.set(key, wake);
       });
     }
   }
@@ -180,4 +197,9 @@ export class RelayerPipeline {
       return undefined;
     }
   }
+}
+
+/** The lock that makes a replica the one sender of its key on a chain. */
+function senderKey(chain: RelayerChain): string {
+  return `relayer-sender:${chain.eid}:${chain.sender.address.toLowerCase()}`;
 }

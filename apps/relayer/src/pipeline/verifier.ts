@@ -4,6 +4,7 @@ import { signVerify, type DvnExecuteParam } from '#app/messaging';
 import { ONE_CALL, type DvnSigners, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
+import { BatchSource, type Handoff } from './handoff.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
 
 export interface VerifierOptions {
@@ -15,6 +16,8 @@ export interface VerifierOptions {
   backoff: BackoffPolicy;
   /** How long a signed verify instruction stays valid. */
   instructionTtlSeconds: bigint;
+  /** Confirmed packets handed over by the confirmer; verified ones are handed on to the deliverer. */
+  handoff?: Handoff;
 }
 
 /**
@@ -26,21 +29,20 @@ export interface VerifierOptions {
 export class Verifier {
   /** DVN vid per destination eid (it differs per chain). */
   private readonly vids = new Map<number, number>();
+  private readonly batches: BatchSource;
 
   constructor(
     private readonly store: PacketStore,
     private readonly signers: DvnSigners,
     private readonly sourceConfirmations: (srcEid: number) => number,
     private readonly options: VerifierOptions,
-  ) {}
+  ) {
+    this.batches = new BatchSource(store, options.handoff, 'confirmed', ['confirmed', 'failed'], options);
+  }
 
   async tick(chain: RelayerChain): Promise<{ verified: number; failed: number }> {
-    const { owner, leaseMs, batchSize } = this.options;
-    const claimed = await this.store.claim(
-      { stages: ['confirmed', 'failed'], dstEid: chain.eid, limit: batchSize },
-      owner,
-      leaseMs,
-    );
+    const { owner } = this.options;
+    const claimed = await this.batches.next(chain.eid);
     if (claimed.length === 0) return { verified: 0, failed: 0 };
     claimed.sort(byPathwayAndNonce);
     let verified = 0;
@@ -97,12 +99,27 @@ export class Verifier {
     return { verified, failed };
   }
 
-  /** Packets claimed from `confirmed` and from `failed` move separately (compare-and-set on the stage). */
+  /**
+   * Packets claimed from `confirmed` and from `failed` move separately (compare-and-set on the
+   * stage). This replica delivers on this chain too: the lease is kept, and the packets our
+   * executor delivers are handed to the deliverer.
+   */
   private async moveVerified(packets: readonly PacketRecord[], reason: string): Promise<number> {
+    const { owner, leaseMs, handoff } = this.options;
     let moved = 0;
     for (const stage of ['confirmed', 'failed'] as const) {
-      const guids = packets.filter((p) => p.stage === stage).map((p) => p.guid);
-      moved += (await this.store.moveAll(guids, stage, this.options.owner, { to: 'verified', reason })).size;
+      const from = packets.filter((p) => p.stage === stage);
+      const done = await this.store.moveAll(
+        from.map((p) => p.guid),
+        stage,
+        owner,
+        { to: 'verified', reason, ...(handoff ? { keepLeaseMs: leaseMs } : {}) },
+      );
+      handoff?.put(
+        'verified',
+        from.filter((p) => done.has(p.guid) && p.assignedToOurExecutor).map((p) => ({ ...p, lastError: null })),
+      );
+      moved += done.size;
     }
     return moved;
   }

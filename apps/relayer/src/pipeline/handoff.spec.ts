@@ -1,0 +1,114 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { keccak256, toHex } from 'viem';
+import { BatchSource, Handoff } from './handoff.js';
+import type { ClaimFilter, PacketRecord, PacketStore } from './packet-store.js';
+
+function record(n: number, dstEid = 40102): PacketRecord {
+  return {
+    guid: keccak256(toHex(`packet ${n}`)),
+    srcEid: 40101,
+    dstEid,
+    nonce: BigInt(n),
+    sender: `0x${'aa'.repeat(32)}`,
+    receiver: `0x${'bb'.repeat(32)}`,
+    header: '0x01',
+    payloadHash: keccak256('0x01'),
+    message: '0x02',
+    options: '0x03',
+    srcBlockNumber: 1n,
+    srcBlockHash: keccak256('0x04'),
+    srcTxHash: keccak256('0x05'),
+    assignedToOurDvn: true,
+    assignedToOurExecutor: true,
+    stage: 'sent',
+    attempts: 0,
+    nextAttemptAt: new Date(0),
+    lastError: null,
+  };
+}
+
+/** A store whose claims hand out `rows` (and say what they were asked for). */
+function storeWith(rows: PacketRecord[]): { store: PacketStore; claims: ClaimFilter[] } {
+  const claims: ClaimFilter[] = [];
+  const store = {
+    claim: jest.fn((filter: ClaimFilter) => {
+      claims.push(filter);
+      return Promise.resolve(rows.splice(0, filter.limit));
+    }),
+  } as unknown as PacketStore; // BatchSource only claims
+  return { store, claims };
+}
+
+describe('Handoff', () => {
+  it('gives each destination its own packets, oldest first, in the stage they were handed over in', () => {
+    const woken: string[] = [];
+    const handoff = new Handoff(60_000, (stage, dstEid) => woken.push(`${stage}:${dstEid}`));
+    handoff.put('confirmed', [record(1), record(2, 40103), record(3)]);
+    expect(woken.sort()).toEqual(['confirmed:40102', 'confirmed:40103']);
+    const taken = handoff.take('confirmed', 40102, 10);
+    expect(taken.map((p) => p.nonce)).toEqual([1n, 3n]);
+    expect(taken.every((p) => p.stage === 'confirmed')).toBe(true);
+    expect(handoff.take('verified', 40103, 10)).toEqual([]);
+    expect(handoff.take('confirmed', 40102, 10)).toEqual([]);
+  });
+
+  it('drops packets that waited longer than their lease allows (they are claimed again instead)', async () => {
+    const handoff = new Handoff(50);
+    handoff.put('verified', [record(1)]);
+    await new Promise((r) => setTimeout(r, 80));
+    handoff.put('verified', [record(2)]);
+    expect(handoff.take('verified', 40102, 10).map((p) => p.nonce)).toEqual([2n]);
+  });
+});
+
+describe('BatchSource', () => {
+  const options = { owner: 'a', leaseMs: 60_000, batchSize: 4 };
+
+  it('claims from the database when nothing was handed over', async () => {
+    const { store, claims } = storeWith([record(7), record(8)]);
+    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed', 'failed'], options);
+    expect((await source.next(40102)).map((p) => p.nonce)).toEqual([7n, 8n]);
+    expect(claims).toEqual([{ stages: ['confirmed', 'failed'], dstEid: 40102, limit: 4 }]);
+  });
+
+  it('takes handed-over packets without a claim, and still claims once a second for the rest', async () => {
+    const { store, claims } = storeWith([record(9)]);
+    const handoff = new Handoff(60_000);
+    const source = new BatchSource(store, handoff, 'verified', ['verified'], options);
+    await source.next(40102); // the first round claims (nothing handed over yet)
+    handoff.put(
+      'verified',
+      [1, 2, 3, 4, 5].map((n) => record(n)),
+    );
+    expect((await source.next(40102)).map((p) => p.nonce)).toEqual([1n, 2n, 3n, 4n]);
+    expect(claims).toHaveLength(1);
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now + 1_500);
+    try {
+      // a claim is due: half the batch from the handoff, the rest claimed (a retry, say)
+      handoff.put(
+        'verified',
+        [6, 7, 8].map((n) => record(n)),
+      );
+      const next = await source.next(40102);
+      expect(claims).toHaveLength(2);
+      expect(claims[1]?.limit).toBe(2);
+      expect(next.map((p) => p.nonce)).toEqual([5n, 6n]);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('does not return a packet twice when a claim picks up its own handed-over leases', async () => {
+    const [a, b, c] = [record(1), record(2), record(3)];
+    const handoff = new Handoff(60_000);
+    handoff.put('confirmed', [a, b, c]);
+    // the claim covers this replica's own leases: it returns `a` (taken from the handoff in this
+    // same round) and `c` (still waiting there)
+    const { store } = storeWith([a, c]);
+    const source = new BatchSource(store, handoff, 'confirmed', ['confirmed'], options);
+    const batch = await source.next(40102);
+    expect(batch.map((p) => p.nonce)).toEqual([1n, 2n, 3n]);
+    expect(handoff.take('confirmed', 40102, 10)).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+import type { Hex } from 'viem';
+import type { PacketRecord, PacketStage, PacketStore } from './packet-store.js';
+
+/** The stages a packet is handed over in: confirmed (to be verified), verified (to be delivered). */
+export type HandoffStage = 'confirmed' | 'verified';
+
+/**
+ * Packets this replica has just moved into a stage and kept leased, waiting for its own next stage
+ * on their destination chain: the confirmer hands them to the verifier, the verifier to the
+ * deliverer. The next stage takes them from here instead of claiming them again from the
+ * database (a claim is an UPDATE of every row it takes). The database stays the truth: a packet
+ * is only ever moved with a compare-and-set on its stage and lease, a replica that dies loses its
+ * queue and its leases expire, and a packet waiting here longer than `maxAgeMs` is dropped and
+ * claimed again the usual way.
+ */
+export class Handoff {
+  private readonly queues = new Map<string, { packet: PacketRecord; at: number }[]>();
+
+  constructor(
+    private readonly maxAgeMs: number,
+    /** Called after packets were put in for a destination (to wake the loop that takes them). */
+    private readonly onPut: (stage: HandoffStage, dstEid: number) => void = () => undefined,
+  ) {}
+
+  put(stage: HandoffStage, packets: readonly PacketRecord[]): void {
+    const now = Date.now();
+    const destinations = new Set<number>();
+    for (const packet of packets) {
+      const key = `${stage}:${packet.dstEid}`;
+      const queue = this.queues.get(key) ?? [];
+      queue.push({ packet: { ...packet, stage }, at: now });
+      this.queues.set(key, queue);
+      destinations.add(packet.dstEid);
+    }
+    for (const dstEid of destinations) this.onPut(stage, dstEid);
+  }
+
+  /** Up to `limit` packets handed over for `dstEid`, oldest first. */
+  take(stage: HandoffStage, dstEid: number, limit: number): PacketRecord[] {
+    const queue = this.queues.get(`${stage}:${dstEid}`);
+    if (!queue) return [];
+    const fresh = Date.now() - this.maxAgeMs;
+    while (queue.length > 0 && (queue[0]?.at ?? 0) < fresh) queue.shift(); // its lease may be running out
+    return queue.splice(0, limit).map((e) => e.packet);
+  }
+
+  /** Forgets packets the stage claimed from the database itself (its claim covers its own leases). */
+  forget(stage: HandoffStage, dstEid: number, guids: readonly Hex[]): void {
+    const queue = this.queues.get(`${stage}:${dstEid}`);
+    if (!queue || guids.length === 0) return;
+    const claimed = new Set(guids);
+    this.queues.set(
+      `${stage}:${dstEid}`,
+      queue.filter((e) => !claimed.has(e.packet.guid)),
+    );
+  }
+}
+
+/** Even with packets handed over, a stage claims from the database this often (retries, other replicas' packets). */
+const CLAIM_AT_LEAST_EVERY_MS = 1_000;
+
+/**
+ * Where a destination stage gets its next batch: the packets handed over to it, and a claim from
+ * the database when none were handed over, or when its last claim is more than a second old.
+ */
+export class BatchSource {
+  private readonly lastClaim = new Map<number, number>();
+
+  constructor(
+    private readonly store: PacketStore,
+    private readonly handoff: Handoff | undefined,
+    private readonly stage: HandoffStage,
+    private readonly claimStages: readonly PacketStage[],
+    private readonly options: { owner: string; leaseMs: number; batchSize: number },
+  ) {}
+
+  async next(dstEid: number): Promise<PacketRecord[]> {
+    const { owner, leaseMs, batchSize } = this.options;
+    const due = Date.now() - (this.lastClaim.get(dstEid) ?? 0) >= CLAIM_AT_LEAST_EVERY_MS;
+    const handed = this.handoff?.take(this.stage, dstEid, due ? Math.ceil(batchSize / 2) : batchSize) ?? [];
+    if (handed.length > 0 && !due) return handed;
+    this.lastClaim.set(dstEid, Date.now());
+    const claimed = await this.store.claim(
+      { stages: this.claimStages, dstEid, limit: batchSize - handed.length },
+      owner,
+      leaseMs,
+    );
+    // a claim also returns this replica's own leases: packets still waiting here among them
+    this.handoff?.forget(
+      this.stage,
+      dstEid,
+      claimed.map((p) => p.guid),
+    );
+    const taken = new Set(handed.map((p) => p.guid));
+    return [...handed, ...claimed.filter((p) => !taken.has(p.guid))];
+  }
+}
