@@ -4,6 +4,8 @@ import type { PacketStore } from './packet-store.js';
 
 /** How soon a packet whose source block the node could not serve is looked at again. */
 const UNAVAILABLE_RECHECK_MS = 1_000;
+/** With nothing recorded lately, the confirmer still claims this often (deferred packets, other replicas' records). */
+const CLAIM_AT_LEAST_EVERY_MS = 1_000;
 
 /**
  * Moves packets of a source chain from `sent` to `confirmed` once their block is deep enough,
@@ -24,14 +26,28 @@ export class Confirmer {
     private readonly handTo?: { handoff: Handoff; verifies: (dstEid: number) => boolean },
   ) {}
 
-  async tick(chain: RelayerChain, head: bigint): Promise<{ confirmed: number; dropped: number }> {
+  /** Per source chain: until which head packets recorded lately may still become deep enough, and the last claim. */
+  private readonly lately = new Map<number, { untilHead: bigint; claimedAt: number; found: boolean }>();
+
+  /**
+   * Confirms what is deep enough at `head`. `recordedAt` is the head at which this replica just
+   * recorded new packets: a claim is made while those may become deep enough, after a claim that
+   * found packets, and otherwise once a second (an idle chain costs no query per round).
+   */
+  async tick(chain: RelayerChain, head: bigint, recordedAt?: bigint): Promise<{ confirmed: number; dropped: number }> {
     const depth = BigInt(Math.max(chain.confirmations, 1));
-    if (head + 1n < depth) return { confirmed: 0, dropped: 0 };
+    const state = this.lately.get(chain.eid) ?? { untilHead: -1n, claimedAt: 0, found: true };
+    if (recordedAt !== undefined && recordedAt + depth > state.untilHead) state.untilHead = recordedAt + depth;
+    this.lately.set(chain.eid, state);
+    const due = state.found || head <= state.untilHead || Date.now() - state.claimedAt >= CLAIM_AT_LEAST_EVERY_MS;
+    if (!due || head + 1n < depth) return { confirmed: 0, dropped: 0 };
     const packets = await this.store.claim(
       { stages: ['sent'], srcEid: chain.eid, maxSrcBlock: head + 1n - depth, limit: this.batchSize },
       this.owner,
       this.leaseMs,
     );
+    state.claimedAt = Date.now();
+    state.found = packets.length > 0;
     const blocks = [...new Set(packets.map((p) => p.srcBlockNumber))];
     const canonical = new Map(
       await Promise.all(

@@ -134,7 +134,8 @@ export class RelayerPipeline {
     }
     const head = this.heads.get(chain.eid);
     if (head !== undefined) {
-      const confirmed = await this.stage('confirm', chain.eid, () => this.confirmer.tick(chain, head));
+      const recordedAt = watched && watched.found > 0 ? watched.head : undefined;
+      const confirmed = await this.stage('confirm', chain.eid, () => this.confirmer.tick(chain, head, recordedAt));
       work += (confirmed?.confirmed ?? 0) + (confirmed?.dropped ?? 0);
     }
     return work;
