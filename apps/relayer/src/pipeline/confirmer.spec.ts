@@ -18,7 +18,9 @@ function idle(): { store: PacketStore; claims: ClaimFilter[]; chain: RelayerChai
 }
 
 describe('Confirmer on a quiet chain', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('claims once, then no more than once a second while nothing new is recorded', async () => {
     const { store, claims, chain } = idle();
