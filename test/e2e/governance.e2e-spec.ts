@@ -100,6 +100,8 @@ describe('Governance.api', () => {
         GOV_POLL_MS: '200',
         GOV_RATE_LIMIT: '10000',
         GOV_RELAYER_URL: relayer.url,
+        // event searches go range by range, as RPC providers require: here ranges of 25 blocks
+        GOV_MAX_LOG_RANGE: '25',
       }),
       false,
     );
@@ -174,6 +176,20 @@ describe('Governance.api', () => {
     ).body;
     expect(segment.status).toBe('Active');
     expect(segment.chains.every((c) => c.applied && c.status === 'Active')).toBe(true);
+    // the parameter history comes from the controller's events, searched 25 blocks at a time
+    const history = (
+      await api<{ paramsEpoch: number; bySteward: boolean; block: number; assets: unknown[] }[]>(
+        'GET',
+        '/api/segments/link/history',
+      )
+    ).body;
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({
+      paramsEpoch: 1,
+      bySteward: false,
+      assets: [{ asset: 'WETH', ltvBps: 7000, liqThresholdBps: 7500 }],
+    });
+    expect(history[0]?.block).toBeGreaterThan(25); // beyond the first range
     const audit = (await api<{ event: string }[]>('GET', `/api/audit?proposal=${p.id}`)).body.map((a) => a.event);
     expect(audit).toEqual([
       'proposal.executed',

@@ -1,6 +1,6 @@
 import { erc20Abi, zeroAddress, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { createChainPublicClient, createChainWalletClient, type ChainRegistry } from '#app/chains';
+import { createChainPublicClient, createChainWalletClient, readInBlockRanges, type ChainRegistry } from '#app/chains';
 import { SegmentController, SegmentVault } from '#app/contracts';
 import { GovernanceError } from './errors.js';
 
@@ -119,4 +119,18 @@ export async function vaultSegment(chain: GovernanceChain, id: Hex) {
     // SegmentNotFound: the boundary has not reached this chain yet
     return null;
   }
+}
+
+/**
+ * What `read` finds on the hub from the configured start block (the controller's deployment) to
+ * the head, `maxLogRange` blocks at a time: an `eth_getLogs` from block 0 of a long chain in one
+ * call is refused by RPC providers.
+ */
+export async function hubEvents<T>(
+  hub: Hub,
+  settings: { startBlock: bigint; maxLogRange: bigint },
+  read: (fromBlock: bigint, toBlock: bigint) => Promise<readonly T[]>,
+): Promise<T[]> {
+  const head = await hub.client.getBlockNumber();
+  return readInBlockRanges(settings.startBlock, head, settings.maxLogRange, read);
 }

@@ -27,6 +27,10 @@ export interface GovernanceSettings {
   riskUrl: string | undefined;
   httpHost: string;
   httpPort: number;
+  /** The hub block event searches start from: the controller's deployment block (0 searches the whole chain). */
+  startBlock: bigint;
+  /** Largest `eth_getLogs` range per call. */
+  maxLogRange: bigint;
 }
 
 export class GovernanceConfigError extends Error {
@@ -54,6 +58,8 @@ export function loadGovernanceSettings(env: Env): GovernanceSettings {
     riskUrl: env.GOV_RISK_URL || undefined,
     httpHost: env.GOV_HTTP_HOST || '127.0.0.1',
     httpPort: e.int('GOV_HTTP_PORT', 3300, 0, 65_535),
+    startBlock: e.block('GOV_START_BLOCK', 0n),
+    maxLogRange: BigInt(e.int('GOV_MAX_LOG_RANGE', 2_000, 1, 100_000)),
   };
   if (e.problems.length > 0)
     throw new GovernanceConfigError(`invalid governance configuration:\n- ${e.problems.join('\n- ')}`);

@@ -29,6 +29,7 @@ import { DuplicateSignatureError, type GovernanceProposal } from '#app/persisten
 import {
   controllerSegment,
   hubAsset,
+  hubEvents,
   readRoles,
   segmentIds,
   vaultSegment,
@@ -233,13 +234,16 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       args: [p.id],
     });
     if (state === ON_CHAIN.Executed) {
-      const [executed] = await this.hub.client.getContractEvents({
-        address: this.hub.controller,
-        abi: SegmentController.abi,
-        eventName: 'ProposalExecuted',
-        args: { id: p.id },
-        fromBlock: 0n,
-      });
+      const [executed] = await hubEvents(this.hub, this.ctx.settings, (fromBlock, toBlock) =>
+        this.hub.client.getContractEvents({
+          address: this.hub.controller,
+          abi: SegmentController.abi,
+          eventName: 'ProposalExecuted',
+          args: { id: p.id },
+          fromBlock,
+          toBlock,
+        }),
+      );
       const tx = executed?.transactionHash;
       await this.ctx.repo.transition(p.id, 'executed', { ...(tx ? { executeTx: tx } : {}), error: null }, null);
       this.log.log({ at: 'Governance#execute', id: p.id, tx, executedBy: 'another account' });
@@ -570,13 +574,16 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
   async history(name: string) {
     const id = toBytes32Name(name);
     await this.existing(id, name);
-    const logs = await this.hub.client.getContractEvents({
-      address: this.hub.controller,
-      abi: SegmentController.abi,
-      eventName: 'RiskParamsChanged',
-      args: { segment: id },
-      fromBlock: 0n,
-    });
+    const logs = await hubEvents(this.hub, this.ctx.settings, (fromBlock, toBlock) =>
+      this.hub.client.getContractEvents({
+        address: this.hub.controller,
+        abi: SegmentController.abi,
+        eventName: 'RiskParamsChanged',
+        args: { segment: id },
+        fromBlock,
+        toBlock,
+      }),
+    );
     // the parameters of each epoch: the controller's state at the block that set them
     return Promise.all(
       logs.map(async (l) => {

@@ -37,6 +37,17 @@ export class EnvReader {
     return n;
   }
 
+  /** A block number: digits, read as a bigint. */
+  block(name: string, fallback: bigint): bigint {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d{1,20}$/.test(raw)) {
+      this.problems.push(`${name} must be a block number, got "${raw}"`);
+      return fallback;
+    }
+    return BigInt(raw);
+  }
+
   bool(name: string, fallback: boolean): boolean {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;

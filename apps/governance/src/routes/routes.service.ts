@@ -17,7 +17,7 @@ import {
   fromBytes32Name,
 } from '#app/messaging';
 import type { GovernanceProposal } from '#app/persistence';
-import { hubAsset, type GovernanceChain, type Hub } from '../chains.js';
+import { hubAsset, hubEvents, type GovernanceChain, type Hub } from '../chains.js';
 import { GovernanceError } from '../errors.js';
 import type { GovernanceContext } from '../governance.context.js';
 import { hubRouter } from '../proposals/route-action.js';
@@ -160,13 +160,16 @@ export class RoutesService {
    */
   private async traceEpoch(p: GovernanceProposal): Promise<bigint | null> {
     const routeId = routeIdOf(decodeRoute(p.data));
-    const logs = await this.hub.client.getContractEvents({
-      address: hubRouter(this.hub),
-      abi: routerAbi,
-      eventName: 'RouteApplied',
-      args: { routeId },
-      fromBlock: 0n,
-    });
+    const logs = await hubEvents(this.hub, this.ctx.settings, (fromBlock, toBlock) =>
+      this.hub.client.getContractEvents({
+        address: hubRouter(this.hub),
+        abi: routerAbi,
+        eventName: 'RouteApplied',
+        args: { routeId },
+        fromBlock,
+        toBlock,
+      }),
+    );
     for (const log of logs.reverse()) {
       const tx = await this.hub.client.getTransaction({ hash: log.transactionHash });
       let call: ReturnType<typeof decodeFunctionData<typeof routerAbi>>;
