@@ -19,7 +19,15 @@ import { encodeFunctionData, keccak256, parseEventLogs, toHex, type Address, typ
 import { privateKeyToAccount } from 'viem/accounts';
 import { BatchExecutor, DVN, SmokeOApp } from '#app/contracts';
 import { createChainWalletClient } from '#app/chains';
-import { devnetAccount, devnetPrivateKey, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
+import {
+  anvilRpc,
+  anvilRpcBatch,
+  devnetAccount,
+  devnetPrivateKey,
+  ManualRelay,
+  startDevnet,
+  type Devnet,
+} from '#app/devnet';
 import { deliveryBatchGas, DeliveryOutcome, dvnSigner, lzReceiveOptions, signVerify, toDelivery } from '#app/messaging';
 import { dropSchema, openDatabase } from '#app/persistence';
 import { TxSender } from '../../apps/relayer/src/chains/tx-sender.js';
@@ -101,41 +109,27 @@ async function sendBurst(devnet: Devnet, relay: ManualRelay, apps: Map<number, A
       // in. (Automined one per block, a batch of raw transactions the node handles out of nonce
       // order can leave one stranded in the pool.)
       const url = devnet.registry.byEidOrThrow(src).rpcUrls[0] ?? '';
-      await rpc(url, [{ method: 'evm_setAutomine', params: [false] }]);
+      await anvilRpc(url, 'evm_setAutomine', [false]);
       try {
         for (let i = 0; i < raw.length; i += 200)
-          await rpc(
+          await anvilRpcBatch(
             url,
             raw.slice(i, i + 200).map((tx) => ({ method: 'eth_sendRawTransaction', params: [tx] })),
           );
         const last = keccak256(raw.at(-1) as Hex); // a burst has at least one transaction
         for (let blocks = 0; ; blocks++) {
           if (blocks > raw.length) throw new Error(`burst on ${src}: its last transaction is not mined`);
-          await rpc(url, [{ method: 'evm_mine', params: [] }]);
+          await anvilRpc(url, 'evm_mine');
           const receipt = await client.getTransactionReceipt({ hash: last }).catch(() => undefined);
           if (receipt?.status === 'success') break;
           if (receipt) throw new Error(`burst send on ${src}: the last transaction reverted`);
         }
       } finally {
-        await rpc(url, [{ method: 'evm_setAutomine', params: [true] }]);
+        await anvilRpc(url, 'evm_setAutomine', [true]);
       }
     }),
   );
   return { fromBlocks, perPathway: Math.ceil(count / pathways.length), pathways: pathways.length };
-}
-
-/** Sends JSON-RPC calls to `url` in one batch; any error fails. */
-async function rpc(url: string, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c }))),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } }[];
-  if (!Array.isArray(body)) throw new Error(`${url}: ${JSON.stringify(body).slice(0, 300)}`);
-  const failed = body.find((r) => r.error);
-  if (failed) throw new Error(`${url} ${calls[0]?.method}: ${failed.error?.message}`);
-  return body.map((r) => r.result);
 }
 
 async function collect(devnet: Devnet, relay: ManualRelay, fromBlocks: Map<number, bigint>): Promise<ObservedPacket[]> {

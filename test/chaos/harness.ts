@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { parseEventLogs, toHex, type Address, type Hex } from 'viem';
 import { EndpointV2, SmokeOApp } from '#app/contracts';
-import { defaultChainSpecs, ManualRelay, startDevnet, type AnvilInstance, type Devnet } from '#app/devnet';
+import { anvilRpc, defaultChainSpecs, ManualRelay, startDevnet, type AnvilInstance, type Devnet } from '#app/devnet';
 import { addressToBytes32, decodePacket, lzReceiveOptions } from '#app/messaging';
 import { dropSchema } from '#app/persistence';
 import type { PacketHistoryView, PacketView as RelayerPacketView } from '../../apps/relayer/src/http/packet.dto.js';
@@ -200,14 +200,7 @@ export class ChaosHarness {
 
   /** anvil's own methods (snapshot, revert, mine, state, fees) as plain JSON-RPC. */
   async rpc(eid: number, method: string, params: unknown[] = []): Promise<unknown> {
-    const res = await fetch(this.devnet.registry.byEidOrThrow(eid).rpcUrls[0], {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result;
+    return anvilRpc(this.devnet.registry.byEidOrThrow(eid).rpcUrls[0] ?? '', method, params);
   }
 
   /** Runs `work` while no other send goes out from `eid` (one account sends everything on a chain). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex, type Address, type Hex } from 'viem';
 import { SmokeOApp } from '#app/contracts';
-import { defaultChainSpecs, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
+import { anvilRpc, defaultChainSpecs, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
 import { loadRelayerSettings } from '../../apps/relayer/src/relayer.config.js';
 import { startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { waitFor } from '../support/wait.js';
@@ -28,16 +28,8 @@ describe('Relayer under faults', () => {
   let relayer: RelayerApp;
   const app = (eid: number) => apps.get(eid) as Address; // deployed for every eid in beforeAll
   /** anvil's own methods (snapshot, revert, mine, state) as plain JSON-RPC. */
-  const rpc = async (eid: number, method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(devnet.registry.byEidOrThrow(eid).rpcUrls[0], {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result;
-  };
+  const rpc = (eid: number, method: string, params: unknown[] = []): Promise<unknown> =>
+    anvilRpc(devnet.registry.byEidOrThrow(eid).rpcUrls[0] ?? '', method, params);
   const packet = async (guid: Hex): Promise<PacketView | undefined> => {
     const res = await fetch(`${relayer.url}/packets/${guid}`);
     return res.status === 200 ? ((await res.json()) as PacketView) : undefined;

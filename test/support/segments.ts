@@ -19,6 +19,7 @@ import { mnemonicToAccount } from 'viem/accounts';
 import { createChainWalletClient } from '#app/chains';
 import { allErrorsAbi, DevPriceFeed, DevToken, SegmentController, SegmentRouter, SegmentVault } from '#app/contracts';
 import {
+  anvilRpc,
   deploySegmentStack,
   DEVNET_MNEMONIC,
   DEVNET_SEGMENTS,
@@ -234,14 +235,7 @@ export class SegmentWorld {
 
   /** anvil's own JSON-RPC methods (setBalance, increaseTime, snapshot…). */
   async rpc(eid: number, method: string, params: unknown[] = []): Promise<unknown> {
-    const res = await fetch(this.chain(eid).rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result;
+    return anvilRpc(this.chain(eid).rpcUrl, method, params);
   }
 
   /** Moves the chain's clock forward and mines a block. */

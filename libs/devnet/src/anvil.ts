@@ -221,3 +221,30 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * JSON-RPC calls to a node in one request, for anvil's own methods (snapshot, revert, mine, set
+ * balance or time, automine): their results in order; any error fails with the method named.
+ */
+export async function anvilRpcBatch(
+  url: string,
+  calls: readonly { method: string; params?: unknown[] }[],
+): Promise<unknown[]> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params ?? [] }))),
+  });
+  const body = (await res.json()) as
+    { result?: unknown; error?: { message: string } }[] | { error?: { message: string } };
+  if (!Array.isArray(body)) throw new Error(`${url}: ${body.error?.message ?? JSON.stringify(body).slice(0, 300)}`);
+  const failed = body.findIndex((r) => r.error);
+  if (failed >= 0) throw new Error(`${calls[failed]?.method}: ${body[failed]?.error?.message}`);
+  return body.map((r) => r.result);
+}
+
+/** One JSON-RPC call to a node (see anvilRpcBatch). */
+export async function anvilRpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const [result] = await anvilRpcBatch(url, [{ method, params }]);
+  return result;
+}

@@ -7,7 +7,17 @@ export {
   devnetPrivateKey,
   type DevnetRole,
 } from './accounts.js';
-export { anvilBinary, freePort, isAlive, startAnvil, stopPid, type AnvilInstance, type AnvilOptions } from './anvil.js';
+export {
+  anvilBinary,
+  anvilRpc,
+  anvilRpcBatch,
+  freePort,
+  isAlive,
+  startAnvil,
+  stopPid,
+  type AnvilInstance,
+  type AnvilOptions,
+} from './anvil.js';
 export {
   defaultChainSpecs,
   FIRST_CHAIN_ID,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { keccak256, parseGwei, toHex, type Address, type Hex } from 'viem';
 import { createChainPublicClient, createChainWalletClient, type ChainConfig } from '#app/chains';
-import { devnetAccount, startAnvil, type AnvilInstance } from '#app/devnet';
+import { anvilRpc, devnetAccount, startAnvil, type AnvilInstance } from '#app/devnet';
 import { openTestDatabase, TxAttemptRepository, type TestDatabase } from '#app/persistence';
 import { waitFor } from '../../../../test/support/wait.js';
 import { StuckTransactionError, TxSender } from './tx-sender.js';
@@ -13,16 +13,7 @@ describe('TxSender.replacement', () => {
   let db: TestDatabase;
   let chain: ChainConfig;
   let miner: NodeJS.Timeout | undefined;
-  const rpc = async (method: string, params: unknown[] = []) => {
-    const res = await fetch(anvil.rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message}`);
-    return body.result;
-  };
+  const rpc = (method: string, params: unknown[] = []) => anvilRpc(anvil.rpcUrl, method, params);
   /** Mines a block every 100 ms with the base fee pinned at `baseFee`: a gas price spike. */
   const spike = (baseFee: bigint) => {
     miner = setInterval(() => {
