@@ -28,7 +28,8 @@ export class Handoff {
     for (const packet of packets) {
       const key = `${stage}:${packet.dstEid}`;
       const queue = this.queues.get(key) ?? [];
-      queue.push({ packet: { ...packet, stage }, at: now });
+      // as the move into `stage` left the row: that stage, no error
+      queue.push({ packet: { ...packet, stage, lastError: null }, at: now });
       this.queues.set(key, queue);
       destinations.add(packet.dstEid);
     }

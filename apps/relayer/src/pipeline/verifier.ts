@@ -117,7 +117,7 @@ export class Verifier {
       );
       handoff?.put(
         'verified',
-        from.filter((p) => done.has(p.guid) && p.assignedToOurExecutor).map((p) => ({ ...p, lastError: null })),
+        from.filter((p) => done.has(p.guid) && p.assignedToOurExecutor),
       );
       moved += done.size;
     }
