@@ -32,7 +32,7 @@ import { deliveryBatchGas, DeliveryOutcome, dvnSigner, lzReceiveOptions, signVer
 import { dropSchema, openDatabase } from '#app/persistence';
 import { TxSender } from '../../apps/relayer/src/chains/tx-sender.js';
 import { scanPackets, type ObservedPacket } from '../../apps/relayer/src/pipeline/packet-scan.js';
-import { RelayerProcess } from '../support/relayer-process.js';
+import { processUsage, RelayerProcess } from '../support/relayer-process.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
 
 const arg = (name: string, fallback: number) => {
@@ -286,6 +286,14 @@ async function waitRecorded(urls: readonly string[], total: number): Promise<voi
   throw new Error(`the relayers did not record ${total} deliveries within 30 s of the receivers holding them`);
 }
 
+/** CPU seconds (user + system) the devnet's anvils have used so far. */
+function anvilsCpu(devnet: Devnet): number {
+  return devnet.anvils.reduce((n, a) => {
+    const u = processUsage(a.pid);
+    return n + u.userSeconds + u.systemSeconds;
+  }, 0);
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -307,12 +315,18 @@ async function main(): Promise<void> {
     );
     const packetsA = await collect(devnet, relay, burstA.fromBlocks);
     t = Date.now();
+    const [directCpu, anvilsBefore] = [process.cpuUsage(), anvilsCpu(devnet)];
     const deliveredDirect = await directDelivery(devnet, relay, packetsA);
     const directSeconds = (Date.now() - t) / 1000;
+    const directUsed = process.cpuUsage(directCpu);
+    const anvilsDuringDirect = anvilsCpu(devnet) - anvilsBefore;
     if (deliveredDirect !== packetsA.length)
       throw new Error(`direct loop delivered ${deliveredDirect}/${packetsA.length}`);
     log(
       `direct:  ${packetsA.length} packets in ${directSeconds.toFixed(2)} s = ${(packetsA.length / directSeconds).toFixed(1)} packets/s`,
+    );
+    log(
+      `direct cpu=${((directUsed.user + directUsed.system) / 1e6).toFixed(1)} s (the bench process), anvils cpu=${anvilsDuringDirect.toFixed(1)} s`,
     );
 
     t = Date.now();
@@ -359,6 +373,8 @@ async function main(): Promise<void> {
     const receivedBefore = await receivedTotal(relay, viaRelayer);
     for (const r of relayers) await r.start();
     t = Date.now(); // from started relayers: opening the database and booting Nest are not throughput
+    const cpuAtStart = relayers.map((r) => r.usage());
+    const anvilsAtStart = anvilsCpu(devnet);
     for (;;) {
       const done = Number((await receivedTotal(relay, viaRelayer)) - receivedBefore);
       if (done >= total) break;
@@ -367,6 +383,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const relayerSeconds = (Date.now() - t) / 1000;
+    const anvilsDuringRelayer = anvilsCpu(devnet) - anvilsAtStart;
     // the relayers record a delivery a moment after the receivers hold it
     await waitRecorded(
       relayers.map((r) => r.url),
@@ -398,6 +415,11 @@ async function main(): Promise<void> {
       user: usage.reduce((n, u) => n + u.userSeconds, 0),
       system: usage.reduce((n, u) => n + u.systemSeconds, 0),
     };
+    const cpuInRun = usage.reduce(
+      (n, u, i) =>
+        n + u.userSeconds + u.systemSeconds - (cpuAtStart[i]?.userSeconds ?? 0) - (cpuAtStart[i]?.systemSeconds ?? 0),
+      0,
+    );
     const peakRss = Number(usage.reduce((max, u) => (u.peakRss > max ? u.peakRss : max), 0n));
 
     const directRate = packetsA.length / directSeconds;
@@ -409,7 +431,7 @@ async function main(): Promise<void> {
       `relayer latency p50=${percentile(latencies, 50).toFixed(0)} ms p99=${percentile(latencies, 99).toFixed(0)} ms (start → delivery; destination chains advanced ${dstBlocks.join('/')} blocks)`,
     );
     log(
-      `relayer cpu user=${cpu.user.toFixed(1)} s system=${cpu.system.toFixed(1)} s, peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB ` +
+      `relayer cpu user=${cpu.user.toFixed(1)} s system=${cpu.system.toFixed(1)} s (${cpuInRun.toFixed(1)} s of it from start to last delivery; anvils cpu=${anvilsDuringRelayer.toFixed(1)} s), peak rss=${(peakRss / 2 ** 20).toFixed(0)} MB ` +
         `(${REPLICAS > 1 ? `the largest of ${REPLICAS} relayer processes` : 'the relayer process'} on ${postgres ? 'Postgres' : 'PGlite'}${TABLE_ROWS ? `, ${TABLE_ROWS + total} packets in the table` : ''})`,
     );
     log(`relayer stage rounds (sum over chains and replicas): ${rounds}`);

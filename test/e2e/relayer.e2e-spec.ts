@@ -35,7 +35,7 @@ describe('Relayer on a 3-chain devnet', () => {
       stage: string;
       attempts: number;
       lastError: string | null;
-      history: { stage: string }[];
+      history: { stage: string; detail: Record<string, unknown> | null }[];
     };
   };
 
@@ -126,6 +126,10 @@ describe('Relayer on a 3-chain devnet', () => {
       expect(
         await waitFor(`${p.guid} recorded delivered`, async () => (await packet(p.guid)).stage === 'delivered'),
       ).toBe(true);
+      // deep enough when first read (the chain asks one confirmation): confirmed as it was recorded
+      const { history } = await packet(p.guid);
+      expect(history.map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified', 'delivered']);
+      expect(history[1]?.detail).toEqual({ depth: 1 });
     }
   });
 

@@ -7,6 +7,29 @@ import { join } from 'node:path';
 export const RELAYER_MAIN = join(process.cwd(), 'dist/apps/relayer/src/main.js');
 
 /**
+ * A process's CPU so far (seconds) and its resident memory now and at its peak (bytes), from
+ * /proc (Linux).
+ */
+export function processUsage(pid: number): {
+  userSeconds: number;
+  systemSeconds: number;
+  rss: bigint;
+  peakRss: bigint;
+} {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => BigInt(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024n;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+  const ticks = 100; // USER_HZ on Linux
+  return {
+    userSeconds: Number(fields[11]) / ticks,
+    systemSeconds: Number(fields[12]) / ticks,
+    rss: kb('VmRSS'),
+    peakRss: kb('VmHWM'),
+  };
+}
+
+/**
  * The relayer as operators run it: its own process, so that it can be killed with SIGKILL at
  * any point (no shutdown hook runs, its leases and connections are left as they were) and
  * started again on the same database.
@@ -44,18 +67,7 @@ export class RelayerProcess {
    */
   usage(): { userSeconds: number; systemSeconds: number; rss: bigint; peakRss: bigint } | undefined {
     const pid = this.pid;
-    if (pid === undefined) return undefined;
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => BigInt(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024n;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-    const ticks = 100; // USER_HZ on Linux
-    return {
-      userSeconds: Number(fields[11]) / ticks,
-      systemSeconds: Number(fields[12]) / ticks,
-      rss: kb('VmRSS'),
-      peakRss: kb('VmHWM'),
-    };
+    return pid === undefined ? undefined : processUsage(pid);
   }
 
   async start(): Promise<void> {

@@ -57,12 +57,37 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
 
   it('records a packet once, however often it is observed, and keeps its stage', async () => {
     const p = packet(1);
-    expect(await repo.recordObserved([p])).toBe(1);
+    expect(await repo.recordObserved([p])).toEqual(new Set([p.guid]));
     const [claimed] = await repo.claim({ stages: ['sent'], limit: 10 }, 'a', 60_000);
     expect(claimed?.guid).toBe(p.guid);
     expect(await repo.move(p.guid, 'sent', 'a', { to: 'confirmed' })).toBe(true);
-    expect(await repo.recordObserved([p])).toBe(0);
+    expect((await repo.recordObserved([p])).size).toBe(0);
     expect((await repo.get(p.guid))?.stage).toBe('confirmed');
+  });
+
+  it('records packets already deep enough straight in confirmed, leased to the replica that works on them', async () => {
+    const timings: StageTiming[] = [];
+    const timed = new PacketRepository(db.dataSource);
+    timed.onStageTimings((t) => timings.push(...t));
+    const [leased, free] = [packet(50, { dstEid: 40187 }), packet(51, { dstEid: 40186 })];
+    expect(await timed.recordObserved([leased], { depth: 3, lease: { owner: 'replica-a', ms: 300 } })).toEqual(
+      new Set([leased.guid]),
+    );
+    expect(await timed.recordObserved([free], { depth: 3 })).toEqual(new Set([free.guid]));
+    expect(timings.map((t) => [t.stage, t.dstEid])).toEqual([
+      ['confirmed', 40187],
+      ['confirmed', 40186],
+    ]);
+    const claimB = (dstEid: number) => repo.claim({ stages: ['confirmed'], dstEid, limit: 1 }, 'replica-b', 60_000);
+    expect((await claimB(40186)).map((r) => r.guid)).toEqual([free.guid]);
+    expect(await claimB(40187)).toEqual([]); // leased to replica-a, which moves it without a claim
+    expect(await repo.move(leased.guid, 'confirmed', 'replica-a', { to: 'verified' })).toBe(true);
+    const history = await repo.history(leased.guid);
+    expect(history.map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified']);
+    expect(history[1]?.detail).toEqual({ depth: 3 });
+    // observed again (a rescan), it keeps its row and stage
+    expect((await repo.recordObserved([leased], { depth: 3 })).size).toBe(0);
+    expect((await repo.get(leased.guid))?.stage).toBe('verified');
   });
 
   it('round-trips values above 2^53 exactly', async () => {
@@ -237,7 +262,7 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     const p = packet(5, { dstEid: 40197 });
     await repo.recordObserved([p]);
     const moved: ObservedPacketRecord = { ...p, srcBlockHash: keccak256(toHex('other block')), srcBlockNumber: 99n };
-    expect(await repo.recordObserved([moved])).toBe(1);
+    expect(await repo.recordObserved([moved])).toEqual(new Set([p.guid]));
     expect(await repo.get(p.guid)).toMatchObject({
       stage: 'sent',
       srcBlockNumber: 99n,

@@ -70,7 +70,10 @@ const PREVIOUS_STAMP: Partial<Record<PacketStage, string>> = {
 };
 /** Stages whose reason is the packet's visible "why is it not moving". */
 const PROBLEM_STAGES: readonly PacketStage[] = ['failed', 'dead', 'dropped'];
-const INSERT_CHUNK = 200;
+const INSERT_CHUNK = 500;
+/** A recorded row's lease expiry and confirmation time, from recordObserved's $1 (stage), $2 (owner), $3 (ms). */
+const LEASE_UNTIL = `CASE WHEN $2::varchar IS NULL THEN NULL ELSE now() + make_interval(secs => $3::double precision / 1000) END`;
+const CONFIRMED_AT = `CASE WHEN $1::varchar = 'confirmed' THEN now() END`;
 
 /**
  * The relayer's packets and cursors. Claims are leases taken with `FOR UPDATE SKIP LOCKED`, so
@@ -87,52 +90,81 @@ export class PacketRepository {
     this.timingListeners.push(listener);
   }
 
-  async recordObserved(packets: readonly ObservedPacketRecord[]): Promise<number> {
-    let written = 0;
+  /**
+   * Records packets the watcher observed, each with its `sent` history entry, in one statement per
+   * chunk. With `confirmed`, the watcher re-read their source blocks at the configured depth
+   * already: they are recorded straight in `confirmed` (with that history entry too), leased to
+   * `lease.owner` when it works on their next stage itself. Returns the guids written.
+   */
+  async recordObserved(
+    packets: readonly ObservedPacketRecord[],
+    confirmed?: { depth: number; lease?: { owner: string; ms: number } },
+  ): Promise<Set<Hex>> {
+    const written = new Set<Hex>();
+    const stage: PacketStage = confirmed ? 'confirmed' : 'sent';
     for (let i = 0; i < packets.length; i += INSERT_CHUNK) {
       const chunk = packets.slice(i, i + INSERT_CHUNK);
-      written += await this.dataSource.transaction(async (m) => {
-        const params: unknown[] = [];
-        const rows = chunk.map((p) => {
-          const values = [
-            p.guid,
-            p.srcEid,
-            p.dstEid,
-            p.nonce.toString(),
-            p.sender,
-            p.receiver,
-            p.header,
-            p.payloadHash,
-            p.message,
-            p.options,
-            p.srcBlockNumber.toString(),
-            p.srcBlockHash,
-            p.srcTxHash,
-            p.assignedToOurDvn,
-            p.assignedToOurExecutor,
-          ];
-          const placeholders = values.map((v) => `$${params.push(typeof v === 'string' ? v.toLowerCase() : v)}`);
-          return `(${placeholders.join(', ')}, 'sent')`;
-        });
-        // A known guid keeps its row, unless the row is still unconfirmed (or was dropped) and the
-        // packet now sits in another block: a reorg re-sent it, so it starts again from `sent`.
-        const result = await m.query<{ guid: string }[]>(
-          `INSERT INTO relayer_packet (${COLUMNS.join(', ')}, stage) VALUES ${rows.join(', ')}
+      // one array per column (15 parameters, not 15 per row: a statement is parsed once, not its rows)
+      const lower = (f: (p: ObservedPacketRecord) => string) => chunk.map((p) => f(p).toLowerCase());
+      const params: unknown[] = [
+        stage,
+        confirmed?.lease?.owner ?? null,
+        confirmed?.lease?.ms ?? null,
+        confirmed ? JSON.stringify({ depth: confirmed.depth }) : null,
+        lower((p) => p.guid),
+        chunk.map((p) => p.srcEid),
+        chunk.map((p) => p.dstEid),
+        chunk.map((p) => p.nonce.toString()),
+        lower((p) => p.sender),
+        lower((p) => p.receiver),
+        lower((p) => p.header),
+        lower((p) => p.payloadHash),
+        lower((p) => p.message),
+        lower((p) => p.options),
+        chunk.map((p) => p.srcBlockNumber.toString()),
+        lower((p) => p.srcBlockHash),
+        lower((p) => p.srcTxHash),
+        chunk.map((p) => p.assignedToOurDvn),
+        chunk.map((p) => p.assignedToOurExecutor),
+      ];
+      // A known guid keeps its row, unless the row is still unconfirmed (or was dropped) and the
+      // packet now sits in another block: a reorg re-sent it, so it starts again.
+      const rowsWritten = await this.dataSource.query<{ guid: string; src_eid: number; dst_eid: number }[]>(
+        `WITH written AS (
+           INSERT INTO relayer_packet (${COLUMNS.join(', ')}, stage, lease_owner, lease_expires_at, confirmed_at)
+           SELECT r.*, $1::varchar, $2::varchar, ${LEASE_UNTIL}, ${CONFIRMED_AT}
+           FROM unnest($5::char(66)[], $6::integer[], $7::integer[], $8::numeric[], $9::char(66)[], $10::char(66)[],
+             $11::text[], $12::char(66)[], $13::text[], $14::text[], $15::numeric[], $16::char(66)[], $17::char(66)[],
+             $18::boolean[], $19::boolean[]) AS r
            ON CONFLICT (guid) DO UPDATE SET
              src_block_number = EXCLUDED.src_block_number, src_block_hash = EXCLUDED.src_block_hash,
              src_tx_hash = EXCLUDED.src_tx_hash, header = EXCLUDED.header, payload_hash = EXCLUDED.payload_hash,
-             message = EXCLUDED.message, options = EXCLUDED.options, stage = 'sent', attempts = 0,
-             last_error = NULL, next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+             message = EXCLUDED.message, options = EXCLUDED.options, stage = EXCLUDED.stage, attempts = 0,
+             last_error = NULL, next_attempt_at = now(), lease_owner = EXCLUDED.lease_owner,
+             lease_expires_at = EXCLUDED.lease_expires_at, confirmed_at = EXCLUDED.confirmed_at, updated_at = now()
            WHERE relayer_packet.stage IN ('sent', 'dropped') AND relayer_packet.src_block_hash <> EXCLUDED.src_block_hash
-           RETURNING guid`,
-          params,
-        );
-        await this.appendHistory(
-          m,
-          result.map((r) => ({ guid: r.guid, stage: 'sent' as const, reason: null, detail: null })),
-        );
-        return result.length;
-      });
+           RETURNING guid, src_eid, dst_eid
+         ), history AS (
+           INSERT INTO relayer_packet_event (guid, stage, detail)
+           SELECT guid, entry.stage, entry.detail FROM written
+           CROSS JOIN (VALUES (0, 'sent', NULL::jsonb), (1, 'confirmed', $4::jsonb)) AS entry(n, stage, detail)
+           WHERE entry.n = 0 OR $1::varchar = 'confirmed'
+           ORDER BY guid, entry.n
+         )
+         SELECT * FROM written`,
+        params,
+      );
+      for (const r of rowsWritten) written.add(r.guid as Hex); // written from Hex values
+      if (confirmed && rowsWritten.length > 0) {
+        const timings = rowsWritten.map((r) => ({
+          stage: 'confirmed' as const,
+          srcEid: Number(r.src_eid),
+          dstEid: Number(r.dst_eid),
+          seconds: 0,
+          sinceSeenSeconds: 0,
+        }));
+        for (const listener of this.timingListeners) listener(timings);
+      }
     }
     return written;
   }

@@ -1,5 +1,5 @@
 import type { RelayerChain } from '../chains/relayer-chain.js';
-import type { Handoff } from './handoff.js';
+import type { ConfirmedHandover } from './handoff.js';
 import type { PacketStore } from './packet-store.js';
 
 /** How soon a packet whose source block the node could not serve is looked at again. */
@@ -19,11 +19,7 @@ export class Confirmer {
     private readonly owner: string,
     private readonly leaseMs: number,
     private readonly batchSize: number,
-    /**
-     * Confirmed packets go to this replica's verifier of their destination, leased, when it holds
-     * that destination's sender (`verifies`); the others are given back for whoever does.
-     */
-    private readonly handTo?: { handoff: Handoff; verifies: (dstEid: number) => boolean },
+    private readonly handTo?: ConfirmedHandover,
   ) {}
 
   /** Per source chain: until which head packets recorded lately may still become deep enough, and the last claim. */

@@ -101,6 +101,27 @@ describe('BatchSource', () => {
     }
   });
 
+  it('claims on every round while claims find packets, and at most every 250 ms once they come back empty', async () => {
+    const rows = [1, 2, 3, 4, 5].map((n) => record(n));
+    const { store, claims } = storeWith(rows);
+    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed', 'failed'], options);
+    expect(await source.next(40102)).toHaveLength(4);
+    expect(await source.next(40102)).toHaveLength(1); // the last claim found packets: claim again
+    expect(await source.next(40102)).toEqual([]); // empty
+    expect(claims).toHaveLength(3);
+    rows.push(record(6)); // a retry falls due, say
+    expect(await source.next(40102)).toEqual([]); // within 250 ms of an empty claim: no claim
+    expect(claims).toHaveLength(3);
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now + 300);
+    try {
+      expect((await source.next(40102)).map((p) => p.nonce)).toEqual([6n]);
+      expect(claims).toHaveLength(4);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('does not return a packet twice when a claim picks up its own handed-over leases', async () => {
     const [a, b, c] = [record(1), record(2), record(3)];
     const handoff = new Handoff(60_000);

@@ -57,15 +57,27 @@ export class Handoff {
   }
 }
 
+/**
+ * Where confirmed packets go: to this replica's verifier of their destination, leased, when it
+ * holds that destination's sender (`verifies`); the others are left for whoever does.
+ */
+export interface ConfirmedHandover {
+  handoff: Handoff;
+  verifies: (dstEid: number) => boolean;
+}
+
 /** Even with packets handed over, a stage claims from the database this often (retries, other replicas' packets). */
 const CLAIM_AT_LEAST_EVERY_MS = 1_000;
+/** With nothing handed over and its last claim empty, a stage claims again after this long (not every round). */
+const IDLE_CLAIM_EVERY_MS = 250;
 
 /**
  * Where a destination stage gets its next batch: the packets handed over to it, and a claim from
- * the database when none were handed over, or when its last claim is more than a second old.
+ * the database when its last claim is more than a second old, or when nothing was handed over and
+ * its last claim found packets or is more than 250 ms old (an idle stage does not claim every round).
  */
 export class BatchSource {
-  private readonly lastClaim = new Map<number, number>();
+  private readonly lastClaim = new Map<number, { at: number; found: boolean }>();
 
   constructor(
     private readonly store: PacketStore,
@@ -77,15 +89,17 @@ export class BatchSource {
 
   async next(dstEid: number): Promise<PacketRecord[]> {
     const { owner, leaseMs, batchSize } = this.options;
-    const due = Date.now() - (this.lastClaim.get(dstEid) ?? 0) >= CLAIM_AT_LEAST_EVERY_MS;
+    const last = this.lastClaim.get(dstEid) ?? { at: 0, found: true };
+    const since = Date.now() - last.at;
+    const due = since >= CLAIM_AT_LEAST_EVERY_MS;
     const handed = this.handoff?.take(this.stage, dstEid, due ? Math.ceil(batchSize / 2) : batchSize) ?? [];
-    if (handed.length > 0 && !due) return handed;
-    this.lastClaim.set(dstEid, Date.now());
+    if (!due && (handed.length > 0 || (!last.found && since < IDLE_CLAIM_EVERY_MS))) return handed;
     const claimed = await this.store.claim(
       { stages: this.claimStages, dstEid, limit: batchSize - handed.length },
       owner,
       leaseMs,
     );
+    this.lastClaim.set(dstEid, { at: Date.now(), found: claimed.length > 0 });
     // a claim also returns this replica's own leases: packets still waiting here among them
     this.handoff?.forget(
       this.stage,

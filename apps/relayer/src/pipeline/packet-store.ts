@@ -27,8 +27,15 @@ export type {
  * compare-and-set on (stage, lease owner), so a replica that lost its lease cannot move a packet.
  */
 export interface PacketStore {
-  /** Inserts newly observed packets; a guid already known keeps its row (and stage). */
-  recordObserved(packets: readonly ObservedPacketRecord[]): Promise<number>;
+  /**
+   * Inserts newly observed packets, in `sent`, or in `confirmed` when their source blocks were
+   * re-read at the configured depth already (leased to `lease.owner` when given); a guid already
+   * known keeps its row (and stage). Returns the guids written.
+   */
+  recordObserved(
+    packets: readonly ObservedPacketRecord[],
+    confirmed?: { depth: number; lease?: { owner: string; ms: number } },
+  ): Promise<Set<Hex>>;
   claim(filter: ClaimFilter, owner: string, leaseMs: number): Promise<PacketRecord[]>;
   move(guid: Hex, from: PacketStage, owner: string, change: StageChange): Promise<boolean>;
   /** The same change for several packets in one transaction; returns the guids that moved. */

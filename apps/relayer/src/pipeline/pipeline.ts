@@ -69,19 +69,23 @@ export class RelayerPipeline {
       this.sleeping.get(`${stage === 'confirmed' ? 'verify' : 'deliver'}:${dstEid}`)?.(),
     );
     const confirmationsOf = (eid: number) => byEid.get(eid)?.confirmations ?? 1;
+    const handTo = {
+      handoff,
+      verifies: (dstEid: number) => {
+        const chain = byEid.get(dstEid);
+        return chain !== undefined && (this.locks.holds?.(senderKey(chain)) ?? false);
+      },
+    };
     this.watcher = new Watcher(store, {
       startBlock: options.startBlock,
       maxRange: options.maxLogRange,
       reorgRewind: 64n,
+      owner: options.owner,
+      leaseMs: options.leaseMs,
+      handTo,
     });
     // confirming sends no transaction: it can take far larger batches than verify and deliver
-    this.confirmer = new Confirmer(store, options.owner, options.leaseMs, options.batchSize * 10, {
-      handoff,
-      verifies: (dstEid) => {
-        const chain = byEid.get(dstEid);
-        return chain !== undefined && (this.locks.holds?.(senderKey(chain)) ?? false);
-      },
-    });
+    this.confirmer = new Confirmer(store, options.owner, options.leaseMs, options.batchSize * 10, handTo);
     this.verifier = new Verifier(store, signers, confirmationsOf, {
       ...options,
       handoff,
@@ -134,7 +138,8 @@ export class RelayerPipeline {
     }
     const head = this.heads.get(chain.eid);
     if (head !== undefined) {
-      const recordedAt = watched && watched.found > 0 ? watched.head : undefined;
+      // packets recorded `sent` (not yet deep enough) are the confirmer's to watch
+      const recordedAt = watched && watched.found > watched.confirmed ? watched.head : undefined;
       const confirmed = await this.stage('confirm', chain.eid, () => this.confirmer.tick(chain, head, recordedAt));
       work += (confirmed?.confirmed ?? 0) + (confirmed?.dropped ?? 0);
     }

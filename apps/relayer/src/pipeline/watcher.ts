@@ -1,6 +1,8 @@
+import type { Hex } from 'viem';
 import type { RelayerChain } from '../chains/relayer-chain.js';
+import type { ConfirmedHandover } from './handoff.js';
 import { scanPackets, type ObservedPacket } from './packet-scan.js';
-import type { PacketRecord, PacketStore } from './packet-store.js';
+import type { ObservedPacketRecord, PacketStore } from './packet-store.js';
 
 export interface WatcherOptions {
   /** First block to scan on a chain with no cursor yet. */
@@ -9,11 +11,18 @@ export interface WatcherOptions {
   maxRange: bigint;
   /** How far back to rescan when the cursor's block was reorged away. */
   reorgRewind: bigint;
+  /** This replica's name, for the leases of packets it confirms and works on itself. */
+  owner: string;
+  leaseMs: number;
+  /** Where packets confirmed at once go next (see `record`). */
+  handTo?: ConfirmedHandover;
 }
 
 /**
  * Follows `PacketSent` on one chain from a persisted cursor. Recording packets is idempotent,
- * so a crash between recording and moving the cursor only causes a rescan.
+ * so a crash between recording and moving the cursor only causes a rescan. Packets whose blocks
+ * are deep enough when first read (a replica catching up, or a chain configured with one
+ * confirmation) are confirmed right here, as the confirmer would; the others wait for it.
  */
 export class Watcher {
   constructor(
@@ -21,10 +30,10 @@ export class Watcher {
     private readonly options: WatcherOptions,
   ) {}
 
-  async tick(chain: RelayerChain): Promise<{ scanned: bigint; found: number; head: bigint }> {
+  async tick(chain: RelayerChain): Promise<{ scanned: bigint; found: number; confirmed: number; head: bigint }> {
     const head = await chain.client.getBlockNumber();
     const from = await this.nextBlock(chain);
-    if (from > head) return { scanned: 0n, found: 0, head };
+    if (from > head) return { scanned: 0n, found: 0, confirmed: 0, head };
     const to = from + this.options.maxRange - 1n < head ? from + this.options.maxRange - 1n : head;
     const target = {
       endpoint: chain.workers.endpoint,
@@ -38,10 +47,60 @@ export class Watcher {
     const before = await chain.client.getBlock({ blockNumber: to });
     const packets = await scanPackets(chain.client, target, from, to);
     const after = await chain.client.getBlock({ blockNumber: to });
-    if (after.hash !== before.hash) return { scanned: 0n, found: 0, head }; // read again next round
-    await this.store.recordObserved(packets.map(toRecord));
+    if (after.hash !== before.hash) return { scanned: 0n, found: 0, confirmed: 0, head }; // read again next round
+    const confirmed = await this.record(chain, head, packets.map(toRecord), { number: to, hash: after.hash });
     await this.store.setCursor(chain.eid, to, after.hash);
-    return { scanned: to - from + 1n, found: packets.length, head };
+    return { scanned: to - from + 1n, found: packets.length, confirmed, head };
+  }
+
+  /**
+   * Records the packets of a scan. Those whose blocks are at least the chain's confirmations deep
+   * at `head` are confirmed as the confirmer would: each of their blocks is re-read by number (the
+   * scan's last block, `last`, was just read after the scan) and a packet whose block still has
+   * its hash is recorded `confirmed`; it goes to this replica's verifier, leased, when that
+   * verifier works on its destination. The rest are recorded `sent`, for the confirmer (which
+   * drops a reorged packet and waits for a block the node cannot serve now). Returns how many
+   * were recorded confirmed.
+   */
+  private async record(
+    chain: RelayerChain,
+    head: bigint,
+    packets: readonly ObservedPacketRecord[],
+    last: { number: bigint; hash: Hex },
+  ): Promise<number> {
+    const depth = Math.max(chain.confirmations, 1);
+    const deepest = head + 1n - BigInt(depth);
+    const blocks = [...new Set(packets.filter((p) => p.srcBlockNumber <= deepest).map((p) => p.srcBlockNumber))];
+    const canonical = new Map(
+      await Promise.all(
+        blocks.map(
+          async (n) =>
+            [
+              n,
+              n === last.number
+                ? last.hash
+                : (await chain.client.getBlock({ blockNumber: n }).catch(() => undefined))?.hash,
+            ] as const,
+        ),
+      ),
+    );
+    const confirmedNow = (p: ObservedPacketRecord) => canonical.get(p.srcBlockNumber)?.toLowerCase() === p.srcBlockHash;
+    await this.store.recordObserved(packets.filter((p) => !confirmedNow(p)));
+    const { owner, leaseMs, handTo } = this.options;
+    const ours = (p: ObservedPacketRecord) => handTo?.verifies(p.dstEid) ?? false;
+    const given = await this.store.recordObserved(
+      packets.filter((p) => confirmedNow(p) && !ours(p)),
+      { depth },
+    );
+    const kept = packets.filter((p) => confirmedNow(p) && ours(p));
+    const leased = await this.store.recordObserved(kept, { depth, lease: { owner, ms: leaseMs } });
+    handTo?.handoff.put(
+      'confirmed',
+      kept
+        .filter((p) => leased.has(p.guid))
+        .map((p) => ({ ...p, stage: 'confirmed', attempts: 0, nextAttemptAt: new Date(), lastError: null })),
+    );
+    return given.size + leased.size;
   }
 
   /** The block after the cursor, or an earlier one when the cursor's block is no longer canonical. */
@@ -56,21 +115,23 @@ export class Watcher {
   }
 }
 
-function toRecord(p: ObservedPacket): Omit<PacketRecord, 'stage' | 'attempts' | 'nextAttemptAt' | 'lastError'> {
+/** A packet as its row stores it (hex in lower case), so a record handed over equals one claimed. */
+function toRecord(p: ObservedPacket): ObservedPacketRecord {
+  const hex = (value: Hex) => value.toLowerCase() as Hex;
   return {
-    guid: p.guid,
+    guid: hex(p.guid),
     srcEid: p.srcEid,
     dstEid: p.dstEid,
     nonce: p.nonce,
-    sender: p.sender,
-    receiver: p.receiver,
-    header: p.header,
-    payloadHash: p.payloadHash,
-    message: p.message,
-    options: p.options,
+    sender: hex(p.sender),
+    receiver: hex(p.receiver),
+    header: hex(p.header),
+    payloadHash: hex(p.payloadHash),
+    message: hex(p.message),
+    options: hex(p.options),
     srcBlockNumber: p.blockNumber,
-    srcBlockHash: p.blockHash,
-    srcTxHash: p.txHash,
+    srcBlockHash: hex(p.blockHash),
+    srcTxHash: hex(p.txHash),
     assignedToOurDvn: p.assignedToOurDvn,
     assignedToOurExecutor: p.assignedToOurExecutor,
   };
