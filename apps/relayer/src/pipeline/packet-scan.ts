@@ -1,4 +1,4 @@
-import { isAddressEqual, type Address, type Hex, type PublicClient } from 'viem';
+import { isAddressEqual, type Address, type GetLogsReturnType, type Hex, type PublicClient } from 'viem';
 import { EndpointV2, SendUln302 } from '#app/contracts';
 import { decodePacket, type LzPacket } from '#app/messaging';
 
@@ -48,7 +48,25 @@ export async function scanPackets(
     toBlock,
     strict: true,
   });
-  logs.sort((a, b) =>
+  return packetsOf(logs, target);
+}
+
+/** `scanPackets` over the one block with this hash (its logs, whatever the chain's head is now). */
+export async function scanBlock(client: PublicClient, target: ScanTarget, blockHash: Hex): Promise<ObservedPacket[]> {
+  const logs = await client.getLogs({
+    address: [target.endpoint, target.sendLibrary],
+    events: SCAN_EVENTS,
+    blockHash,
+    strict: true,
+  });
+  return packetsOf(logs, target);
+}
+
+function packetsOf(
+  unsorted: GetLogsReturnType<undefined, typeof SCAN_EVENTS, true>,
+  target: ScanTarget,
+): ObservedPacket[] {
+  const logs = [...unsorted].sort((a, b) =>
     a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
   );
   const packets: ObservedPacket[] = [];

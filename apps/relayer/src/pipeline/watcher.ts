@@ -1,7 +1,7 @@
 import type { Hex } from 'viem';
 import type { RelayerChain } from '../chains/relayer-chain.js';
 import type { ConfirmedHandover } from './handoff.js';
-import { scanPackets, type ObservedPacket } from './packet-scan.js';
+import { scanBlock, scanPackets, type ObservedPacket } from './packet-scan.js';
 import type { ObservedPacketRecord, PacketStore } from './packet-store.js';
 
 export interface WatcherOptions {
@@ -30,17 +30,32 @@ export class Watcher {
     private readonly options: WatcherOptions,
   ) {}
 
+  /** The cursor per chain as this watcher last read or wrote it (the database holds it too). */
+  private readonly cursors = new Map<number, { block: bigint; hash: Hex }>();
+
   async tick(chain: RelayerChain): Promise<{ scanned: bigint; found: number; confirmed: number; head: bigint }> {
     const head = await chain.client.getBlockNumber();
-    const from = await this.nextBlock(chain);
-    if (from > head) return { scanned: 0n, found: 0, confirmed: 0, head };
-    const to = from + this.options.maxRange - 1n < head ? from + this.options.maxRange - 1n : head;
+    const cursor = await this.cursor(chain.eid);
     const target = {
       endpoint: chain.workers.endpoint,
       sendLibrary: chain.workers.sendUln302,
       dvn: chain.workers.dvn,
       executor: chain.workers.executor,
     };
+    if (cursor && head === cursor.block + 1n) {
+      // One new block, the usual case when keeping up: its parent hash says whether the cursor
+      // is still canonical, and its logs are read by its hash, so they are that block's.
+      const block = await chain.client.getBlock({ blockNumber: head });
+      if (block.parentHash === cursor.hash) {
+        const packets = await scanBlock(chain.client, target, block.hash);
+        const confirmed = await this.record(chain, head, packets.map(toRecord), { number: head, hash: block.hash });
+        await this.setCursor(chain.eid, head, block.hash);
+        return { scanned: 1n, found: packets.length, confirmed, head };
+      }
+    }
+    const from = await this.nextBlock(chain, cursor);
+    if (from > head) return { scanned: 0n, found: 0, confirmed: 0, head };
+    const to = from + this.options.maxRange - 1n < head ? from + this.options.maxRange - 1n : head;
     // The cursor may only move past logs read from the chain it names: a reorg during the scan
     // would otherwise leave the cursor on the new chain and the packets of the new blocks unread
     // (their guids reuse the orphans' nonces, so the gap would block the pathway for good).
@@ -49,8 +64,26 @@ export class Watcher {
     const after = await chain.client.getBlock({ blockNumber: to });
     if (after.hash !== before.hash) return { scanned: 0n, found: 0, confirmed: 0, head }; // read again next round
     const confirmed = await this.record(chain, head, packets.map(toRecord), { number: to, hash: after.hash });
-    await this.store.setCursor(chain.eid, to, after.hash);
+    await this.setCursor(chain.eid, to, after.hash);
     return { scanned: to - from + 1n, found: packets.length, confirmed, head };
+  }
+
+  /**
+   * The chain's cursor: from memory once read or written. Another replica may move the shared
+   * row on meanwhile; following our own keeps us scanning what we have not (a block scanned by
+   * both is recorded once).
+   */
+  private async cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined> {
+    const known = this.cursors.get(eid);
+    if (known) return known;
+    const stored = await this.store.cursor(eid);
+    if (stored) this.cursors.set(eid, stored);
+    return stored;
+  }
+
+  private async setCursor(eid: number, block: bigint, hash: Hex): Promise<void> {
+    await this.store.setCursor(eid, block, hash);
+    this.cursors.set(eid, { block, hash });
   }
 
   /**
@@ -104,8 +137,7 @@ export class Watcher {
   }
 
   /** The block after the cursor, or an earlier one when the cursor's block is no longer canonical. */
-  private async nextBlock(chain: RelayerChain): Promise<bigint> {
-    const cursor = await this.store.cursor(chain.eid);
+  private async nextBlock(chain: RelayerChain, cursor: { block: bigint; hash: Hex } | undefined): Promise<bigint> {
     if (!cursor) return this.options.startBlock(chain.eid);
     const canonical = await chain.client.getBlock({ blockNumber: cursor.block }).catch(() => undefined);
     if (canonical?.hash === cursor.hash) return cursor.block + 1n;
