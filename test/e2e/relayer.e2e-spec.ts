@@ -221,4 +221,16 @@ describe('Relayer on a 3-chain devnet', () => {
     const ready = await fetch(`${relayer?.url}/ready`);
     expect(ready.status).toBe(200);
   });
+
+  it('names out of gas, and the gas the options gave, when a receiver fails without revert data', async () => {
+    const starved = (await relay.send(40103, app(40103), 40101, toHex('too little gas'), 5_000n)).packet;
+    const failed = await waitFor('the starved packet failed', async () => {
+      const p = await packet(starved.guid);
+      return p.stage === 'failed' || p.stage === 'dead' ? p : undefined;
+    });
+    expect(failed.lastError).toBe(
+      'lzReceive reverted without data: out of gas (its executor options give it 5000 gas) or a bare revert',
+    );
+    expect(await received(40101, starved.guid)).not.toBe(toHex('too little gas'));
+  });
 });

@@ -2,6 +2,7 @@ import { encodeFunctionData, parseEventLogs, type Hex } from 'viem';
 import { BatchExecutor, describeRevertData, EndpointV2, EndpointV2View } from '#app/contracts';
 import {
   bytes32ToAddress,
+  decodeLzReceiveOption,
   deliveryBatchGas,
   DeliveryOutcome,
   ExecutionState,
@@ -112,7 +113,9 @@ export class Deliverer {
       const result = outcomes.get(p.guid);
       const why = !result
         ? 'no outcome reported for the packet'
-        : `${result.outcome === DeliveryOutcome.CommitFailed ? 'commit failed' : 'lzReceive reverted'}: ${describeRevertData(result.reason)}`;
+        : result.outcome === DeliveryOutcome.CommitFailed
+          ? `commit failed: ${describeRevertData(result.reason)}`
+          : receiveFailure(result.reason, p.options);
       if (
         (await recordFailure(this.store, owner, p, 'verified', why, this.options.backoff, { txHash })) !== 'lost-lease'
       )
@@ -187,6 +190,22 @@ export class Deliverer {
     }
     return reopened;
   }
+}
+
+/**
+ * Why a packet's lzReceive failed. A revert without data is most often a receiver that ran out of
+ * the gas the packet's executor options give it (BatchExecutor calls it with exactly that gas);
+ * the operator sees that gas, not only "reverted without data".
+ */
+function receiveFailure(reason: Hex, options: Hex): string {
+  if (reason !== '0x') return `lzReceive reverted: ${describeRevertData(reason)}`;
+  let gas: bigint | undefined;
+  try {
+    gas = decodeLzReceiveOption(options).gas;
+  } catch {
+    gas = undefined; // options the executor delivered with cannot lack it, but the reason must not throw
+  }
+  return `lzReceive reverted without data: out of gas${gas === undefined ? '' : ` (its executor options give it ${gas} gas)`} or a bare revert`;
 }
 
 /** Each packet's state on the destination endpoint (EndpointV2View.executable), in one `eth_call`. */
