@@ -167,7 +167,9 @@ describe('segctl', () => {
 
   it('up runs the devnet and the relayer until Ctrl-C; packets commands talk to the relayer', async () => {
     const manifest = join(dir, 'up.json');
-    const [port, riskPort, governancePort] = [await freePort(), await freePort(), await freePort()];
+    const port = await freePort();
+    const riskPort = await freePort(new Set([port]));
+    const governancePort = await freePort(new Set([port, riskPort]));
     const child = spawn(
       process.execPath,
       [

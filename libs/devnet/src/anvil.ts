@@ -65,7 +65,19 @@ export function anvilBinary(): string {
   return binary;
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * A port free on 127.0.0.1 now, and not one of `avoid`: ports chosen already for something that
+ * has not bound them yet (the system may hand the same free port out twice).
+ */
+export async function freePort(avoid: ReadonlySet<number> = new Set()): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = await probePort();
+    if (!avoid.has(port)) return port;
+  }
+  throw new Error(`no free port outside the ${avoid.size} already chosen after 50 tries`);
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

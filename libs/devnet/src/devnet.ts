@@ -8,7 +8,7 @@ import {
   type ChainConfig,
 } from '#app/chains';
 import { DEVNET_DVN_QUORUM, DEVNET_ROLES, DVN_SIGNER_ROLES, devnetAccount, type DevnetRole } from './accounts.js';
-import { isAlive, startAnvil, stopPid, type AnvilInstance } from './anvil.js';
+import { freePort, isAlive, startAnvil, stopPid, type AnvilInstance } from './anvil.js';
 import { DevnetError, DevnetErrorCode } from './errors.js';
 import { planLayerZero } from './layerzero.js';
 import {
@@ -60,6 +60,8 @@ export interface DevnetOptions {
   writeManifest?: boolean;
   /** Print the plan and send nothing (only against chains already running). */
   dryRun?: boolean;
+  /** Ports the chains must not take: services' ports chosen before the chains start. */
+  reservedPorts?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -89,7 +91,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     await Promise.all(anvils.map((a) => a.stop()));
   };
   try {
-    const endpoints = reused ?? (await startChains(specs, anvils, options.detached ?? false, log));
+    const endpoints =
+      reused ?? (await startChains(specs, anvils, options.detached ?? false, log, options.reservedPorts ?? []));
     const accounts = Object.fromEntries(
       Object.keys(DEVNET_ROLES).map((r) => [r, devnetAccount(r as DevnetRole).address]),
     ) as Record<DevnetRole, Address>; // every role key is listed
@@ -148,10 +151,19 @@ async function startChains(
   anvils: AnvilInstance[],
   detached: boolean,
   log: (l: string) => void,
+  reservedPorts: readonly number[],
 ) {
+  // each chain's port chosen before any starts: two probes may otherwise be handed the same port
+  const taken = new Set(reservedPorts);
+  const ports: number[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const port = await freePort(taken);
+    taken.add(port);
+    ports.push(port);
+  }
   return Promise.all(
-    specs.map(async (spec) => {
-      const anvil = await startAnvil({ chainId: spec.chainId, detached });
+    specs.map(async (spec, i) => {
+      const anvil = await startAnvil({ chainId: spec.chainId, detached, port: ports[i] ?? 0 });
       anvils.push(anvil);
       log(`${spec.name}: anvil pid ${anvil.pid}, chain id ${spec.chainId}, eid ${spec.eid}, ${anvil.rpcUrl}`);
       return { rpcUrl: anvil.rpcUrl, pid: anvil.pid };

@@ -63,6 +63,8 @@ export function upCommand(): Command {
         const devnet = await startDevnet({
           chains: opts.chains,
           manifestPath: opts.manifest,
+          // the services bind their ports only after the chains are up: no chain may take one
+          reservedPorts: [opts.relayerPort, opts.riskPort, opts.governancePort].map(Number),
           log: (l) => (l.startsWith('  #') ? undefined : out(l)),
         });
         const services: Service[] = [];
