@@ -130,7 +130,10 @@ export async function hubEvents<T>(
   hub: Hub,
   settings: { startBlock: bigint; maxLogRange: bigint },
   read: (fromBlock: bigint, toBlock: bigint) => Promise<readonly T[]>,
+  /** A later block to start from, when the events cannot be older (default: the start block). */
+  from?: bigint,
 ): Promise<T[]> {
   const head = await hub.client.getBlockNumber();
-  return readInBlockRanges(settings.startBlock, head, settings.maxLogRange, read);
+  const start = from !== undefined && from > settings.startBlock ? from : settings.startBlock;
+  return readInBlockRanges(start, head, settings.maxLogRange, read);
 }

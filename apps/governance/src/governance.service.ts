@@ -234,15 +234,23 @@ export class GovernanceService implements OnModuleInit, OnModuleDestroy {
       args: [p.id],
     });
     if (state === ON_CHAIN.Executed) {
-      const [executed] = await hubEvents(this.hub, this.ctx.settings, (fromBlock, toBlock) =>
-        this.hub.client.getContractEvents({
-          address: this.hub.controller,
-          abi: SegmentController.abi,
-          eventName: 'ProposalExecuted',
-          args: { id: p.id },
-          fromBlock,
-          toBlock,
-        }),
+      // executed after it was queued: searched from the block of our queue transaction when we sent it
+      const queued = p.queueTx
+        ? (await this.hub.client.getTransactionReceipt({ hash: p.queueTx }).catch(() => undefined))?.blockNumber
+        : undefined;
+      const [executed] = await hubEvents(
+        this.hub,
+        this.ctx.settings,
+        (fromBlock, toBlock) =>
+          this.hub.client.getContractEvents({
+            address: this.hub.controller,
+            abi: SegmentController.abi,
+            eventName: 'ProposalExecuted',
+            args: { id: p.id },
+            fromBlock,
+            toBlock,
+          }),
+        queued,
       );
       const tx = executed?.transactionHash;
       await this.ctx.repo.transition(p.id, 'executed', { ...(tx ? { executeTx: tx } : {}), error: null }, null);

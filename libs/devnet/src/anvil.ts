@@ -248,11 +248,16 @@ export async function anvilRpcBatch(
     body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params ?? [] }))),
   });
   const body = (await res.json()) as
-    { result?: unknown; error?: { message: string } }[] | { error?: { message: string } };
+    { id: number; result?: unknown; error?: { message: string } }[] | { error?: { message: string } };
   if (!Array.isArray(body)) throw new Error(`${url}: ${body.error?.message ?? JSON.stringify(body).slice(0, 300)}`);
-  const failed = body.findIndex((r) => r.error);
-  if (failed >= 0) throw new Error(`${calls[failed]?.method}: ${body[failed]?.error?.message}`);
-  return body.map((r) => r.result);
+  // a batch's answers may come in any order: each is matched to its call by id
+  const byId = new Map(body.map((r) => [r.id, r]));
+  return calls.map((c, id) => {
+    const answer = byId.get(id);
+    if (!answer) throw new Error(`${c.method}: no answer in the batch from ${url}`);
+    if (answer.error) throw new Error(`${c.method}: ${answer.error.message}`);
+    return answer.result;
+  });
 }
 
 /** One JSON-RPC call to a node (see anvilRpcBatch). */

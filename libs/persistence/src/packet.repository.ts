@@ -155,16 +155,16 @@ export class PacketRepository {
         params,
       );
       for (const r of rowsWritten) written.add(r.guid as Hex); // written from Hex values
-      if (confirmed && rowsWritten.length > 0) {
-        const timings = rowsWritten.map((r) => ({
-          stage: 'confirmed' as const,
-          srcEid: Number(r.src_eid),
-          dstEid: Number(r.dst_eid),
-          seconds: 0,
-          sinceSeenSeconds: 0,
-        }));
-        for (const listener of this.timingListeners) listener(timings);
-      }
+      if (confirmed)
+        this.reportTimings(
+          rowsWritten.map((r) => ({
+            stage: 'confirmed',
+            srcEid: Number(r.src_eid),
+            dstEid: Number(r.dst_eid),
+            seconds: 0,
+            sinceSeenSeconds: 0,
+          })),
+        );
     }
     return written;
   }
@@ -249,16 +249,16 @@ export class PacketRepository {
         change.keepLeaseMs ?? null,
       ],
     );
-    if (previous && rows.length > 0 && this.timingListeners.length > 0) {
-      const timings = rows.map((r) => ({
-        stage: change.to as StageTiming['stage'], // the stages with a previous stamp
-        srcEid: Number(r.src_eid),
-        dstEid: Number(r.dst_eid),
-        seconds: Math.max(0, Number(r.seconds)),
-        sinceSeenSeconds: Math.max(0, Number(r.seen)),
-      }));
-      for (const listener of this.timingListeners) listener(timings);
-    }
+    if (previous)
+      this.reportTimings(
+        rows.map((r) => ({
+          stage: change.to as StageTiming['stage'], // the stages with a previous stamp
+          srcEid: Number(r.src_eid),
+          dstEid: Number(r.dst_eid),
+          seconds: Math.max(0, Number(r.seconds)),
+          sinceSeenSeconds: Math.max(0, Number(r.seen)),
+        })),
+      );
     return new Set(rows.map((r) => r.guid as Hex)); // written from Hex values
   }
 
@@ -401,6 +401,11 @@ export class PacketRepository {
       `SELECT stage, src_eid, dst_eid, count(*)::integer AS count FROM relayer_packet GROUP BY stage, src_eid, dst_eid ORDER BY src_eid, dst_eid, stage`,
     );
     return rows.map((r) => ({ stage: r.stage, srcEid: r.src_eid, dstEid: r.dst_eid, count: Number(r.count) }));
+  }
+
+  private reportTimings(timings: readonly StageTiming[]): void {
+    if (timings.length === 0) return;
+    for (const listener of this.timingListeners) listener(timings);
   }
 
   private async appendHistory(

@@ -1,4 +1,4 @@
-import type { Address, PublicClient } from 'viem';
+import type { Address, Hex, PublicClient } from 'viem';
 import type { DvnSigner } from '#app/messaging';
 import type { WorkerAddresses } from '../pipeline/packet-store.js';
 import type { TxSender } from './tx-sender.js';
@@ -19,6 +19,25 @@ export interface RelayerChain {
 
 /** Signer keys of our DVN held by this process (on the devnet: the quorum; in production: one). */
 export type DvnSigners = readonly DvnSigner[];
+
+/**
+ * The hash of each block by number as the chain has it now, read once each; a block the node
+ * cannot serve now is missing from the map (that says nothing about a reorg). `known` hashes (a
+ * block just read) are taken as they are.
+ */
+export async function blockHashes(
+  chain: Pick<RelayerChain, 'client'>,
+  numbers: Iterable<bigint>,
+  known: ReadonlyMap<bigint, Hex> = new Map(),
+): Promise<Map<bigint, Hex>> {
+  const read = await Promise.all(
+    [...new Set(numbers)].map(
+      async (n) =>
+        [n, known.get(n) ?? (await chain.client.getBlock({ blockNumber: n }).catch(() => undefined))?.hash] as const,
+    ),
+  );
+  return new Map(read.filter((e): e is readonly [bigint, Hex] => e[1] !== undefined));
+}
 
 /**
  * `multicall` options that read many view functions in one `eth_call`: viem's deployless

@@ -1,5 +1,5 @@
-import type { RelayerChain } from '../chains/relayer-chain.js';
-import type { ConfirmedHandover } from './handoff.js';
+import { blockHashes, type RelayerChain } from '../chains/relayer-chain.js';
+import { byVerifier, type ConfirmedHandover } from './handoff.js';
 import type { PacketStore } from './packet-store.js';
 
 /** How soon a packet whose source block the node could not serve is looked at again. */
@@ -45,30 +45,29 @@ export class Confirmer {
     state.claimedAt = Date.now();
     state.found = packets.length > 0;
     const blocks = [...new Set(packets.map((p) => p.srcBlockNumber))];
-    const canonical = new Map(
-      await Promise.all(
-        blocks.map(
-          async (n) => [n, (await chain.client.getBlock({ blockNumber: n }).catch(() => undefined))?.hash] as const,
-        ),
-      ),
+    const canonical = await blockHashes(chain, blocks);
+    const { kept, given } = byVerifier(
+      this.handTo,
+      packets.filter((p) => canonical.get(p.srcBlockNumber) === p.srcBlockHash),
     );
-    const good = packets.filter((p) => canonical.get(p.srcBlockNumber) === p.srcBlockHash);
-    let confirmed = 0;
-    for (const handOver of [true, false]) {
-      const group = good.filter((p) => (this.handTo?.verifies(p.dstEid) ?? false) === handOver);
-      const moved = await this.store.moveAll(
-        group.map((p) => p.guid),
-        'sent',
-        this.owner,
-        { to: 'confirmed', detail: { depth: Number(depth) }, ...(handOver ? { keepLeaseMs: this.leaseMs } : {}) },
-      );
-      if (handOver)
-        this.handTo?.handoff.put(
-          'confirmed',
-          group.filter((p) => moved.has(p.guid)),
-        );
-      confirmed += moved.size;
-    }
+    const change = { to: 'confirmed', detail: { depth: Number(depth) } } as const;
+    const leased = await this.store.moveAll(
+      kept.map((p) => p.guid),
+      'sent',
+      this.owner,
+      { ...change, keepLeaseMs: this.leaseMs },
+    );
+    this.handTo?.handoff.put(
+      'confirmed',
+      kept.filter((p) => leased.has(p.guid)),
+    );
+    const unleased = await this.store.moveAll(
+      given.map((p) => p.guid),
+      'sent',
+      this.owner,
+      change,
+    );
+    const confirmed = leased.size + unleased.size;
     // a node that cannot serve the block now (restarting, behind, or a load balancer's lagging
     // backend) says nothing about a reorg: only another hash at that height does
     for (const n of blocks.filter((b) => canonical.get(b) === undefined)) {

@@ -199,13 +199,9 @@ export class Deliverer {
  */
 function receiveFailure(reason: Hex, options: Hex): string {
   if (reason !== '0x') return `lzReceive reverted: ${describeRevertData(reason)}`;
-  let gas: bigint | undefined;
-  try {
-    gas = decodeLzReceiveOption(options).gas;
-  } catch {
-    gas = undefined; // options the executor delivered with cannot lack it, but the reason must not throw
-  }
-  return `lzReceive reverted without data: out of gas${gas === undefined ? '' : ` (its executor options give it ${gas} gas)`} or a bare revert`;
+  // the same options were decoded for the delivery (toDelivery), so they decode here too
+  const { gas } = decodeLzReceiveOption(options);
+  return `lzReceive reverted without data: out of gas (its executor options give it ${gas} gas) or a bare revert`;
 }
 
 /** Each packet's state on the destination endpoint (EndpointV2View.executable), in one `eth_call`. */

@@ -66,6 +66,15 @@ export interface ConfirmedHandover {
   verifies: (dstEid: number) => boolean;
 }
 
+/** Confirmed packets split by who verifies them next: this replica (`kept`, leased) or another (`given`). */
+export function byVerifier<T extends { dstEid: number }>(
+  handTo: ConfirmedHandover | undefined,
+  packets: readonly T[],
+): { kept: T[]; given: T[] } {
+  const ours = (p: T) => handTo?.verifies(p.dstEid) ?? false;
+  return { kept: packets.filter(ours), given: packets.filter((p) => !ours(p)) };
+}
+
 /** Even with packets handed over, a stage claims from the database this often (retries, other replicas' packets). */
 const CLAIM_AT_LEAST_EVERY_MS = 1_000;
 /** With nothing handed over and its last claim empty, a stage claims again after this long (not every round). */

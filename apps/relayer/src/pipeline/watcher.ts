@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
-import type { RelayerChain } from '../chains/relayer-chain.js';
-import type { ConfirmedHandover } from './handoff.js';
+import { blockHashes, type RelayerChain } from '../chains/relayer-chain.js';
+import { byVerifier, type ConfirmedHandover } from './handoff.js';
 import { scanBlock, scanPackets, type ObservedPacket } from './packet-scan.js';
 import type { ObservedPacketRecord, PacketStore } from './packet-store.js';
 
@@ -103,29 +103,16 @@ export class Watcher {
   ): Promise<number> {
     const depth = Math.max(chain.confirmations, 1);
     const deepest = head + 1n - BigInt(depth);
-    const blocks = [...new Set(packets.filter((p) => p.srcBlockNumber <= deepest).map((p) => p.srcBlockNumber))];
-    const canonical = new Map(
-      await Promise.all(
-        blocks.map(
-          async (n) =>
-            [
-              n,
-              n === last.number
-                ? last.hash
-                : (await chain.client.getBlock({ blockNumber: n }).catch(() => undefined))?.hash,
-            ] as const,
-        ),
-      ),
+    const canonical = await blockHashes(
+      chain,
+      packets.filter((p) => p.srcBlockNumber <= deepest).map((p) => p.srcBlockNumber),
+      new Map([[last.number, last.hash]]),
     );
     const confirmedNow = (p: ObservedPacketRecord) => canonical.get(p.srcBlockNumber)?.toLowerCase() === p.srcBlockHash;
     await this.store.recordObserved(packets.filter((p) => !confirmedNow(p)));
     const { owner, leaseMs, handTo } = this.options;
-    const ours = (p: ObservedPacketRecord) => handTo?.verifies(p.dstEid) ?? false;
-    const given = await this.store.recordObserved(
-      packets.filter((p) => confirmedNow(p) && !ours(p)),
-      { depth },
-    );
-    const kept = packets.filter((p) => confirmedNow(p) && ours(p));
+    const { kept, given } = byVerifier(handTo, packets.filter(confirmedNow));
+    const unleased = await this.store.recordObserved(given, { depth });
     const leased = await this.store.recordObserved(kept, { depth, lease: { owner, ms: leaseMs } });
     handTo?.handoff.put(
       'confirmed',
@@ -133,7 +120,7 @@ export class Watcher {
         .filter((p) => leased.has(p.guid))
         .map((p) => ({ ...p, stage: 'confirmed', attempts: 0, nextAttemptAt: new Date(), lastError: null })),
     );
-    return given.size + leased.size;
+    return unleased.size + leased.size;
   }
 
   /** The block after the cursor, or an earlier one when the cursor's block is no longer canonical. */
