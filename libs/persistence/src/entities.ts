@@ -5,7 +5,7 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  * (repositories convert); hex values are stored lower-case with their 0x prefix.
  */
 @Entity({ name: 'relayer_packet' })
-@Index('relayer_packet_work', ['stage', 'dstEid', 'nextAttemptAt'])
+@Index('relayer_packet_queue', ['stage', 'dstEid', 'srcEid', 'nonce'])
 @Index('relayer_packet_source', ['srcEid', 'stage', 'srcBlockNumber'])
 export class PacketEntity {
   @PrimaryColumn({ type: 'char', length: 66 }) guid!: string;

@@ -287,6 +287,42 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     }
   });
 
+  it('claims new packets before retried ones, each in pathway and nonce order, up to the limit', async () => {
+    const dstEid = 40185;
+    const fresh = [5, 3, 4].map((n) => packet(2000 + n, { dstEid, nonce: BigInt(n) }));
+    const otherPathway = packet(2010, { dstEid, srcEid: 40199, nonce: 9n });
+    const retried = [1, 2].map((n) => packet(2000 + n, { dstEid, nonce: BigInt(n) }));
+    await repo.recordObserved([...fresh, otherPathway, ...retried], { depth: 1 });
+    await repo.claim({ stages: ['confirmed'], dstEid, limit: 2 }, 'a', 60_000); // the two lowest: the retried ones
+    for (const p of retried)
+      expect(await repo.move(p.guid, 'confirmed', 'a', { to: 'failed', attempts: 1, nextAttemptAt: new Date() })).toBe(
+        true,
+      );
+    const claim = (limit: number, owner: string) =>
+      repo.claim({ stages: ['confirmed', 'failed'], dstEid, limit }, owner, 60_000);
+    // (within a stage the order of the returned records is not promised: the callers sort)
+    const nonces = (records: { srcEid: number; nonce: bigint }[]) =>
+      records.map((r) => `${r.srcEid}:${r.nonce}`).sort();
+    expect(nonces(await claim(3, 'b'))).toEqual(['40101:3', '40101:4', '40101:5']);
+    const rest = await claim(10, 'c');
+    expect(nonces(rest.slice(0, 1))).toEqual(['40199:9']); // the new packet left, then the retried ones
+    expect(nonces(rest.slice(1))).toEqual(['40101:1', '40101:2']);
+    expect(await claim(10, 'd')).toEqual([]);
+  });
+
+  it('moves a batch by its guids among many packets of the same stage, leaving the others alone', async () => {
+    const dstEid = 40184;
+    const backlog = Array.from({ length: 1500 }, (_, i) => packet(3000 + i, { dstEid, nonce: BigInt(i + 1) }));
+    await repo.recordObserved(backlog, { depth: 1, lease: { owner: 'a', ms: 60_000 } });
+    const batch = backlog.slice(700, 750).map((p) => p.guid);
+    expect(await repo.moveAll(batch, 'confirmed', 'a', { to: 'verified' })).toEqual(new Set(batch));
+    const counts = await repo.countByStage();
+    const of = (stage: string) => counts.find((c) => c.dstEid === dstEid && c.stage === stage)?.count;
+    expect([of('confirmed'), of('verified')]).toEqual([1450, 50]);
+    const claimed = await repo.claim({ stages: ['verified'], dstEid, limit: 100 }, 'b', 60_000);
+    expect(claimed.map((r) => r.guid).sort()).toEqual([...batch].sort());
+  });
+
   it('keeps a cursor per chain', async () => {
     expect(await repo.cursor(40101)).toBeUndefined();
     await repo.setCursor(40101, 5n, keccak256('0x01'));

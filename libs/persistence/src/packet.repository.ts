@@ -71,6 +71,13 @@ const PREVIOUS_STAMP: Partial<Record<PacketStage, string>> = {
 /** Stages whose reason is the packet's visible "why is it not moving". */
 const PROBLEM_STAGES: readonly PacketStage[] = ['failed', 'dead', 'dropped'];
 const INSERT_CHUNK = 500;
+/**
+ * The packets `$1` (guids) that are in stage `$2`, found by their primary key. The stage is tested
+ * as `(…) IS TRUE`, which no index serves: otherwise the planner may take the stage index, whose
+ * statistics always lag behind a pipeline that moves every row through every stage (PGlite never
+ * analyzes; Postgres not within a burst), and read every row of the stage to find a batch of them.
+ */
+const BY_GUID_IN_STAGE = `guid = ANY($1::char(66)[]) AND (stage = $2::varchar) IS TRUE`;
 /** A recorded row's lease expiry and confirmation time, from recordObserved's $1 (stage), $2 (owner), $3 (ms). */
 const LEASE_UNTIL = `CASE WHEN $2::varchar IS NULL THEN NULL ELSE now() + make_interval(secs => $3::double precision / 1000) END`;
 const CONFIRMED_AT = `CASE WHEN $1::varchar = 'confirmed' THEN now() END`;
@@ -169,35 +176,47 @@ export class PacketRepository {
     return written;
   }
 
+  /**
+   * Leases up to `filter.limit` packets to `owner`: the first stage of `filter.stages` first (new
+   * packets before retried ones), each by source chain and nonce, skipping rows another
+   * transaction holds. One statement per stage, each an ordered walk of `relayer_packet_queue`
+   * that stops at the limit, so a claim costs the same with a backlog of millions as with none.
+   */
   async claim(filter: ClaimFilter, owner: string, leaseMs: number): Promise<PacketRecord[]> {
-    const rows = await this.dataSource.query<PacketRow[] | [PacketRow[], number]>(
-      `WITH picked AS (
-         SELECT guid FROM relayer_packet
-         WHERE stage = ANY($1::varchar[])
-           AND ($2::integer IS NULL OR src_eid = $2)
-           AND ($3::integer IS NULL OR dst_eid = $3)
-           AND ($4::numeric IS NULL OR src_block_number <= $4)
-           AND next_attempt_at <= now()
-           AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $5)
-         ORDER BY (stage = 'failed'), src_eid, dst_eid, nonce
-         LIMIT $6
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE relayer_packet p
-       SET lease_owner = $5, lease_expires_at = now() + make_interval(secs => $7::double precision / 1000)
-       FROM picked WHERE p.guid = picked.guid
-       RETURNING ${RECORD_COLUMNS}`,
-      [
-        filter.stages,
-        filter.srcEid ?? null,
-        filter.dstEid ?? null,
-        filter.maxSrcBlock?.toString() ?? null,
-        owner,
-        filter.limit,
-        leaseMs,
-      ],
-    );
-    return rowsOf(rows).map(toRecord);
+    const claimed: PacketRecord[] = [];
+    for (const stage of filter.stages) {
+      const limit = filter.limit - claimed.length;
+      if (limit <= 0) break;
+      const rows = await this.dataSource.query<PacketRow[] | [PacketRow[], number]>(
+        `WITH picked AS (
+           SELECT guid FROM relayer_packet
+           WHERE stage = $1::varchar
+             AND ($2::integer IS NULL OR src_eid = $2)
+             AND ($3::integer IS NULL OR dst_eid = $3)
+             AND ($4::numeric IS NULL OR src_block_number <= $4)
+             AND next_attempt_at <= now()
+             AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $5)
+           ORDER BY dst_eid, src_eid, nonce
+           LIMIT $6
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE relayer_packet p
+         SET lease_owner = $5, lease_expires_at = now() + make_interval(secs => $7::double precision / 1000)
+         FROM picked WHERE p.guid = picked.guid
+         RETURNING ${RECORD_COLUMNS}`,
+        [
+          stage,
+          filter.srcEid ?? null,
+          filter.dstEid ?? null,
+          filter.maxSrcBlock?.toString() ?? null,
+          owner,
+          limit,
+          leaseMs,
+        ],
+      );
+      claimed.push(...rowsOf(rows).map(toRecord));
+    }
+    return claimed;
   }
 
   async move(guid: Hex, from: PacketStage, owner: string, change: StageChange): Promise<boolean> {
@@ -225,7 +244,7 @@ export class PacketRepository {
            attempts = COALESCE($5::integer, attempts),
            next_attempt_at = COALESCE($6::timestamptz, next_attempt_at)
            ${stamp ? `, ${stamp} = now()` : ''}
-         WHERE guid = ANY($1::char(66)[]) AND stage = $2::varchar AND lease_owner = $7
+         WHERE ${BY_GUID_IN_STAGE} AND lease_owner = $7
          RETURNING guid, src_eid, dst_eid${
            previous
              ? `, EXTRACT(EPOCH FROM now() - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM now() - created_at)::float8 AS seen`
@@ -272,7 +291,7 @@ export class PacketRepository {
     const result = await this.dataSource.query<[{ guid: string }[], number] | { guid: string }[]>(
       `UPDATE relayer_packet SET lease_owner = NULL, lease_expires_at = NULL, last_error = $4::text,
          next_attempt_at = $5::timestamptz, updated_at = now()
-       WHERE guid = ANY($1::char(66)[]) AND stage = $2::varchar AND lease_owner = $3
+       WHERE ${BY_GUID_IN_STAGE} AND lease_owner = $3
        RETURNING guid`,
       [guids.map((g) => g.toLowerCase()), from, owner, reason, until],
     );

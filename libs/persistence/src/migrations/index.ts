@@ -4,6 +4,7 @@ import { RiskOracle1764000000002 } from './1764000000002-risk-oracle.js';
 import { Governance1764000000003 } from './1764000000003-governance.js';
 import { RecentDeliveries1764000000004 } from './1764000000004-recent-deliveries.js';
 import { PacketSourceTx1764000000005 } from './1764000000005-packet-source-tx.js';
+import { PacketQueue1764000000006 } from './1764000000006-packet-queue.js';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Governance1764000000003,
   RecentDeliveries1764000000004,
   PacketSourceTx1764000000005,
+  PacketQueue1764000000006,
 ];
