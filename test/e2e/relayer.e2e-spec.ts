@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex, type Address, type Hex } from 'viem';
-import { EndpointV2, SmokeOApp } from '#app/contracts';
+import { encodeAbiParameters, toHex, zeroAddress, type Address, type Hex } from 'viem';
+import { BatchExecutor, EndpointV2, OtherExecutor, SmokeOApp } from '#app/contracts';
 import { ManualRelay, startDevnet, type Devnet } from '#app/devnet';
-import { addressToBytes32 } from '#app/messaging';
+import { addressToBytes32, DeliveryOutcome } from '#app/messaging';
 import { loadRelayerSettings, type RelayerSettings } from '../../apps/relayer/src/relayer.config.js';
 import { jsonLogger, startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
@@ -220,6 +220,70 @@ describe('Relayer on a 3-chain devnet', () => {
     expect(metrics).toMatch(/relayer_stage_results_total\{stage="deliver",eid="40103",result="delivered"\} [1-9]/);
     const ready = await fetch(`${relayer?.url}/ready`);
     expect(ready.status).toBe(200);
+  });
+
+  it('leaves a packet our DVN verified for another executor to it, with the reason, and records it delivered once it is', async () => {
+    const [src, dst] = [40102, 40103];
+    const deployer = relay.wallet(src);
+    const deployed = await relay.confirm(
+      src,
+      deployer.deployContract({ abi: OtherExecutor.abi, bytecode: OtherExecutor.bytecode }),
+    );
+    const setExecutor = (executor: Address) =>
+      relay.confirm(
+        src,
+        deployer.writeContract({
+          address: relay.lz(src).endpoint,
+          abi: EndpointV2.abi,
+          functionName: 'setConfig',
+          args: [
+            app(src),
+            relay.lz(src).sendUln302,
+            [
+              {
+                eid: dst,
+                configType: 1, // the send library's executor config
+                config: encodeAbiParameters(
+                  [{ type: 'tuple', components: [{ type: 'uint32' }, { type: 'address' }] }],
+                  [[executor === zeroAddress ? 0 : 10_000, executor]],
+                ),
+              },
+            ],
+          ],
+        }),
+      );
+    await setExecutor(deployed.contractAddress as Address); // a deployment's receipt names its contract
+    try {
+      const sent = await relay.send(src, app(src), dst, toHex('for another executor'));
+      const waiting = await waitFor('the packet verified and left to its executor', async () => {
+        const p = await packet(sent.packet.guid);
+        return p.stage === 'verified' && p.lastError !== null ? p : undefined;
+      });
+      expect(waiting.lastError).toBe(
+        'verified; delivering it is up to its executor (not ours), checked again every 5 s',
+      );
+      expect(await received(dst, sent.packet.guid)).toBe('0x');
+
+      // its executor (here the deployer, through the batch executor) delivers it
+      await relay.confirm(
+        dst,
+        relay.wallet(dst).writeContract({
+          address: relay.lz(dst).batchExecutor,
+          abi: BatchExecutor.abi,
+          functionName: 'setOperator',
+          args: [relay.wallet(dst).account.address, true],
+        }),
+      );
+      const [outcome] = await relay.deliver(dst, [sent], 'deployer');
+      expect(outcome?.outcome).toBe(DeliveryOutcome.Delivered);
+      const delivered = await waitFor('the packet recorded delivered', async () => {
+        const p = await packet(sent.packet.guid);
+        return p.stage === 'delivered' ? p : undefined;
+      });
+      expect(delivered.history.map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified', 'delivered']);
+    } finally {
+      await setExecutor(zeroAddress); // back to the default executor, ours
+    }
   });
 
   it('names out of gas, and the gas the options gave, when a receiver fails without revert data', async () => {

@@ -18,6 +18,8 @@ import { byPathwayAndNonce } from './verifier.js';
 
 /** How soon a packet waiting behind an earlier nonce is looked at again. */
 const GAP_RECHECK_MS = 500;
+/** How often a packet verified for another executor is checked for its delivery. */
+const THEIRS_RECHECK_MS = 5_000;
 /** How often a destination's recent deliveries are checked against its endpoint. */
 const AUDIT_EVERY_MS = 5_000;
 /** How far back deliveries are checked: a destination rolled back further than this is not noticed. */
@@ -57,22 +59,31 @@ export class Deliverer {
 
   private async deliver(chain: RelayerChain): Promise<{ delivered: number; failed: number }> {
     const { owner } = this.options;
-    const claimed = await this.batches.next(chain.eid);
-    const ours = claimed.filter((p) => p.assignedToOurExecutor).sort(byPathwayAndNonce);
-    if (ours.length === 0) return { delivered: 0, failed: 0 };
+    const claimed = (await this.batches.next(chain.eid)).sort(byPathwayAndNonce);
+    if (claimed.length === 0) return { delivered: 0, failed: 0 };
     let delivered = 0;
     let failed = 0;
-    const states = await executionStates(chain, ours);
-    const executed = ours.filter((_, i) => states[i] === ExecutionState.Executed).map((p) => p.guid);
+    const states = await executionStates(chain, claimed);
+    const executed = claimed.filter((_, i) => states[i] === ExecutionState.Executed).map((p) => p.guid);
     delivered += (
       await this.store.moveAll(executed, 'verified', owner, {
         to: 'delivered',
         reason: 'already executed on the endpoint',
       })
     ).size;
+    const pending = claimed.filter((_, i) => states[i] !== ExecutionState.Executed);
+    // Packets our DVN verified for another executor: delivering them is its job. They are looked
+    // at again now and then, and recorded delivered once it has delivered them.
+    await this.store.defer(
+      pending.filter((p) => !p.assignedToOurExecutor).map((p) => p.guid),
+      'verified',
+      owner,
+      `verified; delivering it is up to its executor (not ours), checked again every ${THEIRS_RECHECK_MS / 1000} s`,
+      new Date(Date.now() + THEIRS_RECHECK_MS),
+    );
     const { ready: batch, waiting } = await this.inNonceOrder(
       chain,
-      ours.filter((_, i) => states[i] !== ExecutionState.Executed),
+      pending.filter((p) => p.assignedToOurExecutor),
     );
     for (const [reason, guids] of waiting) {
       await this.store.defer(guids, 'verified', owner, reason, new Date(Date.now() + GAP_RECHECK_MS));

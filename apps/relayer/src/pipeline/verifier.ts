@@ -101,25 +101,32 @@ export class Verifier {
 
   /**
    * Packets claimed from `confirmed` and from `failed` move separately (compare-and-set on the
-   * stage). This replica delivers on this chain too: the lease is kept, and the packets our
-   * executor delivers are handed to the deliverer.
+   * stage). When this replica delivers on this chain too, the packets our executor delivers keep
+   * their lease and are handed to the deliverer; the others (another executor's) are let go.
    */
   private async moveVerified(packets: readonly PacketRecord[], reason: string): Promise<number> {
     const { owner, leaseMs, handoff } = this.options;
     let moved = 0;
     for (const stage of ['confirmed', 'failed'] as const) {
       const from = packets.filter((p) => p.stage === stage);
-      const done = await this.store.moveAll(
-        from.map((p) => p.guid),
+      const kept = handoff ? from.filter((p) => p.assignedToOurExecutor) : [];
+      const keptMoved = await this.store.moveAll(
+        kept.map((p) => p.guid),
         stage,
         owner,
-        { to: 'verified', reason, ...(handoff ? { keepLeaseMs: leaseMs } : {}) },
+        { to: 'verified', reason, keepLeaseMs: leaseMs },
       );
       handoff?.put(
         'verified',
-        from.filter((p) => done.has(p.guid) && p.assignedToOurExecutor),
+        kept.filter((p) => keptMoved.has(p.guid)),
       );
-      moved += done.size;
+      const released = await this.store.moveAll(
+        from.filter((p) => !kept.includes(p)).map((p) => p.guid),
+        stage,
+        owner,
+        { to: 'verified', reason },
+      );
+      moved += keptMoved.size + released.size;
     }
     return moved;
   }

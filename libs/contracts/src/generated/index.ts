@@ -11,6 +11,7 @@ export { Executor } from './Executor.js';
 export { ExecutorFeeLib } from './ExecutorFeeLib.js';
 export { HookToken } from './HookToken.js';
 export { LzExecutor } from './LzExecutor.js';
+export { OtherExecutor } from './OtherExecutor.js';
 export { PriceFeed } from './PriceFeed.js';
 export { ReceiveUln302 } from './ReceiveUln302.js';
 export { ReceiveUln302View } from './ReceiveUln302View.js';
