@@ -208,11 +208,15 @@ export class TxSender {
 
   /** Waits until one of the hashes is mined (its receipt), or `replaceAfterBlocks` blocks pass (undefined). */
   private async waitMined(hashes: readonly Hex[], deadline: number): Promise<TransactionReceipt | undefined> {
-    const start = await this.client.getBlockNumber();
+    // the blocks are counted from the first look that finds it not mined (on a chain that mines
+    // at once, the first look finds the receipt, and the block number is never asked for)
+    let start: bigint | undefined;
     for (;;) {
       const mined = await this.minedOf(hashes);
       if (mined) return mined;
-      if ((await this.client.getBlockNumber()) >= start + BigInt(this.options.replaceAfterBlocks)) return undefined;
+      const head = await this.client.getBlockNumber();
+      start ??= head;
+      if (head >= start + BigInt(this.options.replaceAfterBlocks)) return undefined;
       if (Date.now() > deadline)
         throw new StuckTransactionError(`no receipt for ${hashes.at(-1)} within ${this.options.receiptTimeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
