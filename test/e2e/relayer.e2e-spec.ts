@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAbiParameters, toHex, zeroAddress, type Address, type Hex } from 'viem';
 import { BatchExecutor, EndpointV2, OtherExecutor, SmokeOApp } from '#app/contracts';
-import { ManualRelay, startDevnet, type Devnet } from '#app/devnet';
+import { anvilRpc, ManualRelay, startDevnet, type Devnet } from '#app/devnet';
 import { addressToBytes32, DeliveryOutcome } from '#app/messaging';
 import { loadRelayerSettings, type RelayerSettings } from '../../apps/relayer/src/relayer.config.js';
 import { jsonLogger, startRelayerApp, type RelayerApp } from '../../apps/relayer/src/relayer.app.js';
+import { startRpcProxy } from '../support/rpc-proxy.js';
 import { deploySmokeMesh } from '../support/smoke-mesh.js';
 import { waitFor } from '../support/wait.js';
 
@@ -130,6 +131,38 @@ describe('Relayer on a 3-chain devnet', () => {
       const { history } = await packet(p.guid);
       expect(history.map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified', 'delivered']);
       expect(history[1]?.detail).toEqual({ depth: 1 });
+    }
+  });
+
+  it('catches up behind a provider that refuses eth_getLogs over more than 100 blocks, 300 blocks behind', async () => {
+    await relayer?.close();
+    relayer = undefined;
+    const hub = devnet.manifest.chains[0]?.rpcUrl ?? '';
+    const countBefore = await receivedCount(40102);
+    const first = await relay.send(40101, app(40101), 40102, toHex('before 300 blocks'));
+    await anvilRpc(hub, 'anvil_mine', [toHex(300)]);
+    const second = await relay.send(40101, app(40101), 40102, toHex('after 300 blocks'));
+    const proxy = await startRpcProxy(hub, (method, params) => {
+      const filter = params[0] as { fromBlock?: Hex; toBlock?: Hex } | undefined;
+      if (method !== 'eth_getLogs' || !filter?.fromBlock || !filter.toBlock) return undefined;
+      return BigInt(filter.toBlock) - BigInt(filter.fromBlock) >= 100n
+        ? 'query exceeds max block range 100'
+        : undefined;
+    });
+    const manifest = JSON.parse(readFileSync(settings.manifestPath, 'utf8')) as { chains: { rpcUrl: string }[] };
+    manifest.chains[0] = { ...manifest.chains[0], rpcUrl: proxy.url };
+    const manifestPath = join(dir, 'manifest-behind-a-provider.json');
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    try {
+      relayer = await startRelayerApp({ ...settings, manifestPath }, false);
+      await waitFor('both packets delivered', async () => (await receivedCount(40102)) === countBefore + 2n);
+      expect(await received(40102, first.packet.guid)).toBe(toHex('before 300 blocks'));
+      expect(await received(40102, second.packet.guid)).toBe(toHex('after 300 blocks'));
+      expect(proxy.refused).toBeGreaterThan(0);
+    } finally {
+      await relayer?.close();
+      await proxy.close();
+      relayer = await startRelayerApp(settings, process.env.SEGMENT_TEST_LOGS ? jsonLogger() : false);
     }
   });
 
