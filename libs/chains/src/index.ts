@@ -6,7 +6,7 @@ export {
   createChainWalletClient,
   type ClientOptions,
 } from './clients.js';
-export { readInBlockRanges } from './block-ranges.js';
+export { LogRangeSizer, nodeReason, readInBlockRanges, refusedByNode } from './block-ranges.js';
 export { loadChainRegistry, parseChainConfigs } from './config-file.js';
 export { EnvReader } from './env.js';
 export { revertReason } from './revert.js';

@@ -1,4 +1,5 @@
-import { BaseError, HttpRequestError, RpcRequestError, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { LogRangeSizer, nodeReason } from '#app/chains';
 import { blockHashes, type RelayerChain } from '../chains/relayer-chain.js';
 import { byVerifier, type ConfirmedHandover } from './handoff.js';
 import { scanBlock, scanPackets, type ObservedPacket, type ScanTarget } from './packet-scan.js';
@@ -6,16 +7,6 @@ import type { ObservedPacketRecord, PacketStore } from './packet-store.js';
 
 /** A range holding more packets than this is read in halves from then on (see `Watcher.scanRange`). */
 const PACKETS_PER_SCAN = 2_000;
-/** A range read in halves doubles again after this many reads in a row with few packets. */
-const LIGHT_SCANS_TO_GROW = 8;
-
-/** The node answered the request with an error (a provider's limit), as opposed to not answering. */
-function refusedByNode(error: unknown): boolean {
-  return (
-    error instanceof BaseError &&
-    error.walk((e) => e instanceof RpcRequestError || (e instanceof HttpRequestError && e.status === 413)) !== null
-  );
-}
 
 export interface WatcherOptions {
   /** First block to scan on a chain with no cursor yet. */
@@ -41,14 +32,14 @@ export class Watcher {
   constructor(
     private readonly store: PacketStore,
     private readonly options: WatcherOptions,
-  ) {}
+  ) {
+    this.ranges = new LogRangeSizer(options.maxRange);
+  }
 
   /** The cursor per chain as this watcher last read or wrote it (the database holds it too). */
   private readonly cursors = new Map<number, { block: bigint; hash: Hex }>();
-  /** Blocks per `eth_getLogs` on each chain, when less than `maxRange` (see `scanRange`). */
-  private readonly spans = new Map<number, bigint>();
-  /** Reads in a row, per chain, that found few packets in a range below `maxRange`. */
-  private readonly lightScans = new Map<number, number>();
+  /** Blocks per `eth_getLogs` on each chain (see `scanRange`). */
+  private readonly ranges: LogRangeSizer;
 
   async tick(chain: RelayerChain): Promise<{ scanned: bigint; found: number; confirmed: number; head: bigint }> {
     const head = await chain.client.getBlockNumber();
@@ -72,7 +63,7 @@ export class Watcher {
     }
     const from = await this.nextBlock(chain, cursor);
     if (from > head) return { scanned: 0n, found: 0, confirmed: 0, head };
-    const span = this.spans.get(chain.eid) ?? this.options.maxRange;
+    const span = this.ranges.size(chain.eid);
     const to = from + span - 1n < head ? from + span - 1n : head;
     // The cursor may only move past logs read from the chain it names: a reorg during the scan
     // would otherwise leave the cursor on the new chain and the packets of the new blocks unread
@@ -87,13 +78,9 @@ export class Watcher {
   }
 
   /**
-   * Reads a range's packets, and sizes the next range. Providers refuse an `eth_getLogs` over too
-   * many blocks or with too many logs, each with its own limit and message: a range the node
-   * refuses (it answers with an error; a failed connection is not a refusal) halves the chain's
-   * range, down to one block, so a watcher behind a provider's limit catches up instead of asking
-   * for the same range forever. A range holding more than `PACKETS_PER_SCAN` packets halves it
-   * too (less to hold per read on a busy chain). After `LIGHT_SCANS_TO_GROW` reads in a row with
-   * a quarter of that or fewer, the range doubles again, up to `maxRange`.
+   * Reads a range's packets, and sizes the next range (`LogRangeSizer`): a range the node refuses
+   * (providers limit `eth_getLogs`), or one holding more than `PACKETS_PER_SCAN` packets, halves
+   * the chain's range; light reads grow it back to `maxRange`.
    */
   private async scanRange(
     chain: RelayerChain,
@@ -102,33 +89,18 @@ export class Watcher {
     to: bigint,
   ): Promise<ObservedPacket[]> {
     const span = to - from + 1n;
-    const halve = () => {
-      this.spans.set(chain.eid, span > 1n ? span / 2n : 1n);
-      this.lightScans.set(chain.eid, 0);
-    };
     let packets: ObservedPacket[];
     try {
       packets = await scanPackets(chain.client, target, from, to);
     } catch (error) {
-      if (span === 1n || !refusedByNode(error)) throw error;
-      halve();
-      // the node's own words (viem's first line names only the error class)
-      const reason = error instanceof BaseError ? error.details || error.shortMessage : String(error);
+      const smaller = this.ranges.refused(chain.eid, span, error);
+      if (smaller === undefined) throw error;
       throw new Error(
-        `eth_getLogs over ${span} blocks from ${from} was refused (${reason}); reading ${this.spans.get(chain.eid)} at a time now`,
+        `eth_getLogs over ${span} blocks from ${from} was refused (${nodeReason(error)}); reading ${smaller} at a time now`,
         { cause: error },
       );
     }
-    const current = this.spans.get(chain.eid);
-    if (packets.length > PACKETS_PER_SCAN) halve();
-    else if (current !== undefined && packets.length <= PACKETS_PER_SCAN / 4) {
-      const light = (this.lightScans.get(chain.eid) ?? 0) + 1;
-      this.lightScans.set(chain.eid, light % LIGHT_SCANS_TO_GROW);
-      if (light >= LIGHT_SCANS_TO_GROW) {
-        if (current * 2n >= this.options.maxRange) this.spans.delete(chain.eid);
-        else this.spans.set(chain.eid, current * 2n);
-      }
-    } else this.lightScans.set(chain.eid, 0);
+    this.ranges.read(chain.eid, span, packets.length > PACKETS_PER_SCAN);
     return packets;
   }
 

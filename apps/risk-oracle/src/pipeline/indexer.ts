@@ -1,4 +1,5 @@
 import { getAbiItem } from 'viem';
+import { LogRangeSizer, nodeReason } from '#app/chains';
 import { DevPriceFeed, SegmentVault } from '#app/contracts';
 import type { IndexedAccount, PriceRound, RiskRepository } from '#app/persistence';
 import type { OracleChain } from '../chains.js';
@@ -28,10 +29,15 @@ export class Indexer {
   /** per chain: the feeds its vault prices with, re-read only when a segment or a boundary changes */
   private readonly feeds = new Map<number, Set<string>>();
 
+  /** Blocks per `eth_getLogs` on each chain, up to `maxLogRange`. */
+  private readonly ranges: LogRangeSizer;
+
   constructor(
     private readonly repo: RiskRepository,
-    private readonly options: { maxLogRange: bigint },
-  ) {}
+    options: { maxLogRange: bigint },
+  ) {
+    this.ranges = new LogRangeSizer(options.maxLogRange);
+  }
 
   /** Indexes the next range of `chain`; null when the chain has nothing new past its confirmations. */
   async tick(chain: OracleChain): Promise<IndexedRange | null> {
@@ -40,15 +46,26 @@ export class Indexer {
     const cursor = await this.repo.cursor(chain.eid);
     const from = cursor === null ? 0n : cursor + 1n;
     if (safe < from) return null;
-    const to = safe < from + this.options.maxLogRange - 1n ? safe : from + this.options.maxLogRange - 1n;
+    const span = this.ranges.size(chain.eid);
+    const to = safe < from + span - 1n ? safe : from + span - 1n;
     const range = { fromBlock: from, toBlock: to };
-    const [answerLogs, depositLogs, borrowLogs, created, boundaries] = await Promise.all([
+    const logs = Promise.all([
       chain.client.getLogs({ event: ANSWER_UPDATED, ...range }),
       chain.client.getLogs({ address: chain.vault, event: COLLATERAL_DEPOSITED, ...range }),
       chain.client.getLogs({ address: chain.vault, event: BORROWED, ...range }),
       chain.client.getLogs({ address: chain.vault, event: SEGMENT_CREATED, ...range }),
       chain.client.getLogs({ address: chain.vault, event: BOUNDARY_APPLIED, ...range }),
     ]);
+    // a range the node refuses (a provider's eth_getLogs limit) is read in halves from then on
+    const [answerLogs, depositLogs, borrowLogs, created, boundaries] = await logs.catch((error: unknown) => {
+      const smaller = this.ranges.refused(chain.eid, to - from + 1n, error);
+      if (smaller === undefined) throw error;
+      throw new Error(
+        `eth_getLogs over ${to - from + 1n} blocks from ${from} was refused (${nodeReason(error)}); reading ${smaller} at a time now`,
+        { cause: error },
+      );
+    });
+    this.ranges.read(chain.eid, to - from + 1n, false);
     let feeds = this.feeds.get(chain.eid);
     if (!feeds || created.length > 0 || boundaries.length > 0) {
       // read after the range's logs: a feed listed inside the range is already in the vault's config
