@@ -16,6 +16,13 @@ import { pgliteDriver } from './pglite-driver.js';
  */
 const PGLITE_OPTIONS = { postgresqlconf: 'shared_buffers = 16MB' };
 
+/**
+ * How often the embedded database is vacuumed and analyzed. PGlite runs Postgres as a single
+ * process, with no autovacuum: without this, the space of every row a move replaced stays taken,
+ * the planner's statistics are never gathered and transaction ids are never frozen.
+ */
+const PGLITE_MAINTENANCE_MS = 10 * 60_000;
+
 export interface DatabaseOptions {
   /** `postgres://…`: use that Postgres. Otherwise the embedded PGlite database. */
   databaseUrl?: string;
@@ -25,6 +32,8 @@ export interface DatabaseOptions {
   memory?: boolean;
   /** Postgres schema to work in (created if missing); tests use one per suite. */
   schema?: string;
+  /** PGlite: run `maintain()` this often (default 10 minutes; 0: never). Postgres vacuums itself. */
+  maintenanceMs?: number;
   logging?: boolean;
 }
 
@@ -34,6 +43,11 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   kind: DatabaseKind;
   dataSource: DataSource;
+  /**
+   * Vacuums and analyzes the embedded database (PGlite has no autovacuum; the open database does
+   * it every `maintenanceMs`). Absent on Postgres, whose autovacuum does it.
+   */
+  maintain?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,10 +126,24 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     releaseLock();
     throw error;
   }
+  const maintain = () => dataSource.query('VACUUM (ANALYZE)').then(() => undefined);
+  const every = options.maintenanceMs ?? PGLITE_MAINTENANCE_MS;
+  const timer =
+    every > 0
+      ? setInterval(() => {
+          maintain().catch((error: unknown) =>
+            process.emitWarning(
+              `embedded database maintenance (VACUUM) failed: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          );
+        }, every).unref()
+      : undefined;
   return {
     kind: 'pglite',
     dataSource,
+    maintain,
     close: async () => {
+      clearInterval(timer);
       await dataSource.destroy();
       await db.close();
       releaseLock();

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak256, toHex } from 'viem';
+import { waitFor } from '../../../test/support/wait.js';
 import {
   MIGRATIONS,
   openDatabase,
@@ -366,6 +367,33 @@ describe('Database.open (embedded, on disk)', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('vacuums and analyzes itself on its schedule (PGlite has no autovacuum)', async () => {
+    const database = await openDatabase({ memory: true, maintenanceMs: 200 });
+    try {
+      const repo = new PacketRepository(database.dataSource);
+      const packets = Array.from({ length: 300 }, (_, i) => packet(5000 + i, { dstEid: 40180 }));
+      await repo.recordObserved(packets, { depth: 1, lease: { owner: 'a', ms: 60_000 } });
+      await repo.moveAll(
+        packets.map((p) => p.guid),
+        'confirmed',
+        'a',
+        { to: 'verified' }, // every row replaced once: 300 dead versions
+      );
+      const stats = () =>
+        database.dataSource.query<{ vacuumed: boolean; dead: number; tuples: number }[]>(
+          `SELECT s.last_vacuum IS NOT NULL AS vacuumed, s.n_dead_tup::integer AS dead, c.reltuples::integer AS tuples
+           FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'relayer_packet'`,
+        );
+      const after = await waitFor('the scheduled VACUUM', async () => {
+        const [row] = await stats();
+        return row?.vacuumed ? row : undefined;
+      });
+      expect(after).toEqual({ vacuumed: true, dead: 0, tuples: 300 }); // dead versions gone, statistics gathered
+    } finally {
+      await database.close();
     }
   });
 
