@@ -75,15 +75,36 @@ describe('LogRangeSizer', () => {
     expect(sizer.size(1)).toBe(2_000n);
     expect(sizer.refused(1, 2_000n, refusal('too many blocks'))).toBe(1_000n);
     expect([sizer.size(1), sizer.size(2)]).toEqual([1_000n, 2_000n]); // per chain
-    sizer.read(1, 1_000n, true);
+    sizer.returned(1, 1_000n, true);
     expect(sizer.size(1)).toBe(500n);
-    for (let i = 0; i < 2; i++) sizer.read(1, 500n, false);
+    for (let i = 0; i < 2; i++) sizer.returned(1, 500n, false);
     expect(sizer.size(1)).toBe(500n);
-    sizer.read(1, 500n, false);
+    sizer.returned(1, 500n, false);
     expect(sizer.size(1)).toBe(1_000n);
-    for (let i = 0; i < 3; i++) sizer.read(1, 1_000n, false);
+    for (let i = 0; i < 3; i++) sizer.returned(1, 1_000n, false);
     expect(sizer.size(1)).toBe(2_000n); // back to the most
     expect(sizer.refused(1, 1n, refusal('one block is too many'))).toBeUndefined(); // nothing smaller to try
+  });
+
+  it('scans a range: a refusal is thrown with the range and the node’s words, a heavy result halves too', async () => {
+    const sizer = new LogRangeSizer(1_000n);
+    await expect(
+      sizer.scan(7, 100n, 1_099n, () => Promise.reject(refusal('query exceeds max block range 300'))),
+    ).rejects.toThrow(
+      'eth_getLogs over 1000 blocks from 100 was refused (query exceeds max block range 300); reading 500 at a time now',
+    );
+    await expect(sizer.scan(7, 100n, 599n, () => Promise.reject(unreachable()))).rejects.toThrow('HTTP request failed');
+    expect(sizer.size(7)).toBe(500n); // a failed connection changes nothing
+    expect(
+      await sizer.scan(
+        7,
+        100n,
+        599n,
+        () => Promise.resolve([1, 2, 3]),
+        (r) => r.length > 2,
+      ),
+    ).toEqual([1, 2, 3]);
+    expect(sizer.size(7)).toBe(250n);
   });
 
   it('tells a refusal from a request the node never answered', () => {

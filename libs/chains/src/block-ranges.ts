@@ -50,8 +50,36 @@ export class LogRangeSizer {
     return this.halve(eid, span);
   }
 
+  /**
+   * Reads blocks `from`–`to` of `eid` with `read`, and sizes the next range from how it went. A
+   * refusal halves the range and is thrown again, naming the range and the node's reason (the next
+   * read is smaller); a result `heavy` finds too much to hold at once halves the range too.
+   */
+  async scan<T>(
+    eid: number,
+    from: bigint,
+    to: bigint,
+    read: () => Promise<T>,
+    heavy: (result: T) => boolean = () => false,
+  ): Promise<T> {
+    const span = to - from + 1n;
+    let result: T;
+    try {
+      result = await read();
+    } catch (error) {
+      const smaller = this.refused(eid, span, error);
+      if (smaller === undefined) throw error;
+      throw new Error(
+        `eth_getLogs over ${span} blocks from ${from} was refused (${nodeReason(error)}); reading ${smaller} at a time now`,
+        { cause: error },
+      );
+    }
+    this.returned(eid, span, heavy(result));
+    return result;
+  }
+
   /** A read of `span` blocks on `eid` returned; a `heavy` one halves the range. */
-  read(eid: number, span: bigint, heavy: boolean): void {
+  returned(eid: number, span: bigint, heavy: boolean): void {
     if (heavy) {
       if (span > 1n) this.halve(eid, span);
       return;

@@ -1,5 +1,5 @@
 import { blockHashes, type RelayerChain } from '../chains/relayer-chain.js';
-import { byVerifier, type ConfirmedHandover } from './handoff.js';
+import { byVerifier, moveAndHandOver, type ConfirmedHandover } from './handoff.js';
 import type { PacketStore } from './packet-store.js';
 
 /** How soon a packet whose source block the node could not serve is looked at again. */
@@ -50,24 +50,18 @@ export class Confirmer {
       this.handTo,
       packets.filter((p) => canonical.get(p.srcBlockNumber) === p.srcBlockHash),
     );
-    const change = { to: 'confirmed', detail: { depth: Number(depth) } } as const;
-    const leased = await this.store.moveAll(
-      kept.map((p) => p.guid),
-      'sent',
-      this.owner,
-      { ...change, keepLeaseMs: this.leaseMs },
+    const confirmed = await moveAndHandOver(
+      this.store,
+      this.handTo?.handoff,
+      {
+        from: 'sent',
+        owner: this.owner,
+        leaseMs: this.leaseMs,
+        change: { to: 'confirmed', detail: { depth: Number(depth) } },
+      },
+      kept,
+      given,
     );
-    this.handTo?.handoff.put(
-      'confirmed',
-      kept.filter((p) => leased.has(p.guid)),
-    );
-    const unleased = await this.store.moveAll(
-      given.map((p) => p.guid),
-      'sent',
-      this.owner,
-      change,
-    );
-    const confirmed = leased.size + unleased.size;
     // a node that cannot serve the block now (restarting, behind, or a load balancer's lagging
     // backend) says nothing about a reorg: only another hash at that height does
     for (const n of blocks.filter((b) => canonical.get(b) === undefined)) {

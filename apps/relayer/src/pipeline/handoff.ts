@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import type { PacketRecord, PacketStage, PacketStore } from './packet-store.js';
+import type { PacketRecord, PacketStage, PacketStore, StageChange } from './packet-store.js';
 
 /** The stages a packet is handed over in: confirmed (to be verified), verified (to be delivered). */
 export type HandoffStage = 'confirmed' | 'verified';
@@ -64,6 +64,38 @@ export class Handoff {
 export interface ConfirmedHandover {
   handoff: Handoff;
   verifies: (dstEid: number) => boolean;
+}
+
+/**
+ * Moves packets from `from` into `to` (compare-and-set on stage and lease): `kept` keep their
+ * lease for `leaseMs` and those moved are handed to this replica's next stage; `given` are let go
+ * for whoever works on them. Returns how many moved.
+ */
+export async function moveAndHandOver(
+  store: PacketStore,
+  handoff: Handoff | undefined,
+  move: { from: PacketStage; owner: string; leaseMs: number; change: StageChange & { to: HandoffStage } },
+  kept: readonly PacketRecord[],
+  given: readonly PacketRecord[],
+): Promise<number> {
+  const { from, owner, leaseMs, change } = move;
+  const leased = await store.moveAll(
+    kept.map((p) => p.guid),
+    from,
+    owner,
+    { ...change, keepLeaseMs: leaseMs },
+  );
+  handoff?.put(
+    change.to,
+    kept.filter((p) => leased.has(p.guid)),
+  );
+  const released = await store.moveAll(
+    given.map((p) => p.guid),
+    from,
+    owner,
+    change,
+  );
+  return leased.size + released.size;
 }
 
 /** Confirmed packets split by who verifies them next: this replica (`kept`, leased) or another (`given`). */

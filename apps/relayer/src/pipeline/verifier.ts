@@ -4,7 +4,7 @@ import { signVerify, type DvnExecuteParam } from '#app/messaging';
 import { ONE_CALL, type DvnSigners, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
-import { BatchSource, type Handoff } from './handoff.js';
+import { BatchSource, moveAndHandOver, type Handoff } from './handoff.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
 
 export interface VerifierOptions {
@@ -109,24 +109,14 @@ export class Verifier {
     let moved = 0;
     for (const stage of ['confirmed', 'failed'] as const) {
       const from = packets.filter((p) => p.stage === stage);
-      const kept = handoff ? from.filter((p) => p.assignedToOurExecutor) : [];
-      const keptMoved = await this.store.moveAll(
-        kept.map((p) => p.guid),
-        stage,
-        owner,
-        { to: 'verified', reason, keepLeaseMs: leaseMs },
+      const handed = (p: PacketRecord) => handoff !== undefined && p.assignedToOurExecutor;
+      moved += await moveAndHandOver(
+        this.store,
+        handoff,
+        { from: stage, owner, leaseMs, change: { to: 'verified', reason } },
+        from.filter(handed),
+        from.filter((p) => !handed(p)),
       );
-      handoff?.put(
-        'verified',
-        kept.filter((p) => keptMoved.has(p.guid)),
-      );
-      const released = await this.store.moveAll(
-        from.filter((p) => !kept.includes(p)).map((p) => p.guid),
-        stage,
-        owner,
-        { to: 'verified', reason },
-      );
-      moved += keptMoved.size + released.size;
     }
     return moved;
   }

@@ -1,11 +1,11 @@
 import type { Hex } from 'viem';
-import { LogRangeSizer, nodeReason } from '#app/chains';
+import { LogRangeSizer } from '#app/chains';
 import { blockHashes, type RelayerChain } from '../chains/relayer-chain.js';
 import { byVerifier, type ConfirmedHandover } from './handoff.js';
-import { scanBlock, scanPackets, type ObservedPacket, type ScanTarget } from './packet-scan.js';
+import { scanBlock, scanPackets, type ObservedPacket } from './packet-scan.js';
 import type { ObservedPacketRecord, PacketStore } from './packet-store.js';
 
-/** A range holding more packets than this is read in halves from then on (see `Watcher.scanRange`). */
+/** A range holding more packets than this is read in halves from then on (`LogRangeSizer`). */
 const PACKETS_PER_SCAN = 2_000;
 
 export interface WatcherOptions {
@@ -38,7 +38,7 @@ export class Watcher {
 
   /** The cursor per chain as this watcher last read or wrote it (the database holds it too). */
   private readonly cursors = new Map<number, { block: bigint; hash: Hex }>();
-  /** Blocks per `eth_getLogs` on each chain (see `scanRange`). */
+  /** Blocks per `eth_getLogs` on each chain. */
   private readonly ranges: LogRangeSizer;
 
   async tick(chain: RelayerChain): Promise<{ scanned: bigint; found: number; confirmed: number; head: bigint }> {
@@ -69,39 +69,19 @@ export class Watcher {
     // would otherwise leave the cursor on the new chain and the packets of the new blocks unread
     // (their guids reuse the orphans' nonces, so the gap would block the pathway for good).
     const before = await chain.client.getBlock({ blockNumber: to });
-    const packets = await this.scanRange(chain, target, from, to);
+    // a refused range, or one with more than PACKETS_PER_SCAN packets, is read in halves from then on
+    const packets = await this.ranges.scan(
+      chain.eid,
+      from,
+      to,
+      () => scanPackets(chain.client, target, from, to),
+      (found) => found.length > PACKETS_PER_SCAN,
+    );
     const after = await chain.client.getBlock({ blockNumber: to });
     if (after.hash !== before.hash) return { scanned: 0n, found: 0, confirmed: 0, head }; // read again next round
     const confirmed = await this.record(chain, head, packets.map(toRecord), { number: to, hash: after.hash });
     await this.setCursor(chain.eid, to, after.hash);
     return { scanned: to - from + 1n, found: packets.length, confirmed, head };
-  }
-
-  /**
-   * Reads a range's packets, and sizes the next range (`LogRangeSizer`): a range the node refuses
-   * (providers limit `eth_getLogs`), or one holding more than `PACKETS_PER_SCAN` packets, halves
-   * the chain's range; light reads grow it back to `maxRange`.
-   */
-  private async scanRange(
-    chain: RelayerChain,
-    target: ScanTarget,
-    from: bigint,
-    to: bigint,
-  ): Promise<ObservedPacket[]> {
-    const span = to - from + 1n;
-    let packets: ObservedPacket[];
-    try {
-      packets = await scanPackets(chain.client, target, from, to);
-    } catch (error) {
-      const smaller = this.ranges.refused(chain.eid, span, error);
-      if (smaller === undefined) throw error;
-      throw new Error(
-        `eth_getLogs over ${span} blocks from ${from} was refused (${nodeReason(error)}); reading ${smaller} at a time now`,
-        { cause: error },
-      );
-    }
-    this.ranges.read(chain.eid, span, packets.length > PACKETS_PER_SCAN);
-    return packets;
   }
 
   /**

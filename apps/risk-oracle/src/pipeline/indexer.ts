@@ -1,5 +1,5 @@
 import { getAbiItem } from 'viem';
-import { LogRangeSizer, nodeReason } from '#app/chains';
+import { LogRangeSizer } from '#app/chains';
 import { DevPriceFeed, SegmentVault } from '#app/contracts';
 import type { IndexedAccount, PriceRound, RiskRepository } from '#app/persistence';
 import type { OracleChain } from '../chains.js';
@@ -49,23 +49,16 @@ export class Indexer {
     const span = this.ranges.size(chain.eid);
     const to = safe < from + span - 1n ? safe : from + span - 1n;
     const range = { fromBlock: from, toBlock: to };
-    const logs = Promise.all([
-      chain.client.getLogs({ event: ANSWER_UPDATED, ...range }),
-      chain.client.getLogs({ address: chain.vault, event: COLLATERAL_DEPOSITED, ...range }),
-      chain.client.getLogs({ address: chain.vault, event: BORROWED, ...range }),
-      chain.client.getLogs({ address: chain.vault, event: SEGMENT_CREATED, ...range }),
-      chain.client.getLogs({ address: chain.vault, event: BOUNDARY_APPLIED, ...range }),
-    ]);
     // a range the node refuses (a provider's eth_getLogs limit) is read in halves from then on
-    const [answerLogs, depositLogs, borrowLogs, created, boundaries] = await logs.catch((error: unknown) => {
-      const smaller = this.ranges.refused(chain.eid, to - from + 1n, error);
-      if (smaller === undefined) throw error;
-      throw new Error(
-        `eth_getLogs over ${to - from + 1n} blocks from ${from} was refused (${nodeReason(error)}); reading ${smaller} at a time now`,
-        { cause: error },
-      );
-    });
-    this.ranges.read(chain.eid, to - from + 1n, false);
+    const [answerLogs, depositLogs, borrowLogs, created, boundaries] = await this.ranges.scan(chain.eid, from, to, () =>
+      Promise.all([
+        chain.client.getLogs({ event: ANSWER_UPDATED, ...range }),
+        chain.client.getLogs({ address: chain.vault, event: COLLATERAL_DEPOSITED, ...range }),
+        chain.client.getLogs({ address: chain.vault, event: BORROWED, ...range }),
+        chain.client.getLogs({ address: chain.vault, event: SEGMENT_CREATED, ...range }),
+        chain.client.getLogs({ address: chain.vault, event: BOUNDARY_APPLIED, ...range }),
+      ]),
+    );
     let feeds = this.feeds.get(chain.eid);
     if (!feeds || created.length > 0 || boundaries.length > 0) {
       // read after the range's logs: a feed listed inside the range is already in the vault's config
