@@ -130,7 +130,7 @@ describe('Relayer on a 3-chain devnet', () => {
       // deep enough when first read (the chain asks one confirmation): confirmed as it was recorded
       const { history } = await packet(p.guid);
       expect(history.map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified', 'delivered']);
-      expect(history[1]?.detail).toEqual({ depth: 1 });
+      expect(history[3]?.detail).toEqual({ txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
     }
   });
 

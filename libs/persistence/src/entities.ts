@@ -34,9 +34,10 @@ export class PacketEntity {
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true }) confirmedAt!: Date | null;
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true }) verifiedAt!: Date | null;
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt!: Date | null;
+  @Column({ name: 'delivered_tx_hash', type: 'char', length: 66, nullable: true }) deliveredTxHash!: string | null;
 }
 
-/** Append-only history: one row per stage change, with its reason. */
+/** Append-only history of what a packet row's stage stamps cannot tell: reasons, failures, earlier arrivals. */
 @Entity({ name: 'relayer_packet_event' })
 @Index('relayer_packet_event_guid', ['guid', 'id'])
 export class PacketEventEntity {

@@ -55,6 +55,14 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
   afterAll(async () => {
     await db?.dispose();
   });
+  /** How many history rows a packet has (beside the stage stamps on its row). */
+  const eventRows = async (guid: string) =>
+    (
+      await db.dataSource.query<{ count: number }[]>(
+        `SELECT count(*)::integer AS count FROM relayer_packet_event WHERE guid = $1`,
+        [guid.toLowerCase()],
+      )
+    )[0]?.count;
 
   it('records a packet once, however often it is observed, and keeps its stage', async () => {
     const p = packet(1);
@@ -85,7 +93,7 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     expect(await repo.move(leased.guid, 'confirmed', 'replica-a', { to: 'verified' })).toBe(true);
     const history = await repo.history(leased.guid);
     expect(history.map((h) => h.stage)).toEqual(['sent', 'confirmed', 'verified']);
-    expect(history[1]?.detail).toEqual({ depth: 3 });
+    expect(await eventRows(leased.guid)).toBe(0); // the row's stage stamps tell the happy path
     // observed again (a rescan), it keeps its row and stage
     expect((await repo.recordObserved([leased], { depth: 3 })).size).toBe(0);
     expect((await repo.get(leased.guid))?.stage).toBe('verified');
@@ -191,6 +199,36 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
       ['delivered', null],
       ['confirmed', reason],
     ]);
+  });
+
+  it('tells a packet delivered twice whole: each arrival once, with its transaction, the reasons from history rows', async () => {
+    const p = packet(12, { dstEid: 40194 });
+    const [tx1, tx2] = [`0x${'a1'.repeat(32)}`, `0x${'a2'.repeat(32)}`] as const;
+    await repo.recordObserved([p], { depth: 1, lease: { owner: 'a', ms: 60_000 } });
+    await repo.move(p.guid, 'confirmed', 'a', { to: 'verified', keepLeaseMs: 60_000 });
+    await repo.move(p.guid, 'verified', 'a', { to: 'delivered', txHash: tx1 });
+    expect(await eventRows(p.guid)).toBe(0);
+    const at = { srcEid: p.srcEid, dstEid: 40194, sender: p.sender, receiver: p.receiver, nonce: p.nonce };
+    const reason = 'the destination no longer holds this delivery';
+    expect(await repo.reopenDelivered(at, reason)).toEqual([p.guid]);
+    await repo.claim({ stages: ['confirmed'], dstEid: 40194, limit: 1 }, 'a', 60_000);
+    await repo.move(p.guid, 'confirmed', 'a', { to: 'verified', reason: 'verified on chain', keepLeaseMs: 60_000 });
+    await repo.move(p.guid, 'verified', 'a', { to: 'delivered', txHash: tx2 });
+    const history = await repo.history(p.guid);
+    expect(history.map((h) => [h.stage, h.reason, h.detail])).toEqual([
+      ['sent', null, null],
+      ['confirmed', null, null],
+      ['verified', null, null],
+      ['delivered', null, { txHash: tx1 }],
+      ['confirmed', reason, null],
+      ['verified', 'verified on chain', null],
+      ['delivered', null, { txHash: tx2 }],
+    ]);
+    const times = history.map((h) => h.at.getTime());
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    // the reopen, the second verification's reason, and the first verification and delivery,
+    // whose stamps the second ones replaced
+    expect(await eventRows(p.guid)).toBe(4);
   });
 
   it('names each pathway with recent deliveries and its highest delivered nonce, and reopens it from a nonce on', async () => {

@@ -68,6 +68,8 @@ const PREVIOUS_STAMP: Partial<Record<PacketStage, string>> = {
   verified: 'COALESCE(confirmed_at, created_at)',
   delivered: 'COALESCE(verified_at, confirmed_at, created_at)',
 };
+/** Entries of one instant (one statement's `now()`) in the order the stages come. */
+const STAGE_ORDER = `CASE stage WHEN 'sent' THEN 0 WHEN 'confirmed' THEN 1 WHEN 'verified' THEN 2 WHEN 'delivered' THEN 3 ELSE 4 END`;
 /** Stages whose reason is the packet's visible "why is it not moving". */
 const PROBLEM_STAGES: readonly PacketStage[] = ['failed', 'dead', 'dropped'];
 const INSERT_CHUNK = 500;
@@ -85,7 +87,9 @@ const CONFIRMED_AT = `CASE WHEN $1::varchar = 'confirmed' THEN now() END`;
 /**
  * The relayer's packets and cursors. Claims are leases taken with `FOR UPDATE SKIP LOCKED`, so
  * several replicas on one Postgres never claim the same packet twice; moves are compare-and-set
- * on (stage, lease owner) and write the packet's history in the same transaction.
+ * on (stage, lease owner). A packet's history is its row's stage stamps plus, in the same
+ * statement as the move that made them, history rows for what the stamps cannot tell: a reason,
+ * a stage without a stamp (failed, dead, dropped), an earlier arrival in a stage entered again.
  */
 export class PacketRepository {
   private readonly timingListeners: ((timings: readonly StageTiming[]) => void)[] = [];
@@ -98,10 +102,11 @@ export class PacketRepository {
   }
 
   /**
-   * Records packets the watcher observed, each with its `sent` history entry, in one statement per
-   * chunk. With `confirmed`, the watcher re-read their source blocks at the configured depth
-   * already: they are recorded straight in `confirmed` (with that history entry too), leased to
-   * `lease.owner` when it works on their next stage itself. Returns the guids written.
+   * Records packets the watcher observed, in one statement per chunk. With `confirmed`, the
+   * watcher re-read their source blocks at the configured depth already: they are recorded
+   * straight in `confirmed`, leased to `lease.owner` when it works on their next stage itself.
+   * A packet a reorg re-sent in another block starts again, with a history row saying so.
+   * Returns the guids written.
    */
   async recordObserved(
     packets: readonly ObservedPacketRecord[],
@@ -117,7 +122,7 @@ export class PacketRepository {
         stage,
         confirmed?.lease?.owner ?? null,
         confirmed?.lease?.ms ?? null,
-        confirmed ? JSON.stringify({ depth: confirmed.depth }) : null,
+        'seen again in another block (a reorg re-sent it)',
         lower((p) => p.guid),
         chunk.map((p) => p.srcEid),
         chunk.map((p) => p.dstEid),
@@ -150,15 +155,12 @@ export class PacketRepository {
              last_error = NULL, next_attempt_at = now(), lease_owner = EXCLUDED.lease_owner,
              lease_expires_at = EXCLUDED.lease_expires_at, confirmed_at = EXCLUDED.confirmed_at, updated_at = now()
            WHERE relayer_packet.stage IN ('sent', 'dropped') AND relayer_packet.src_block_hash <> EXCLUDED.src_block_hash
-           RETURNING guid, src_eid, dst_eid
+           RETURNING guid, src_eid, dst_eid, xmax <> 0 AS again
          ), history AS (
-           INSERT INTO relayer_packet_event (guid, stage, detail)
-           SELECT guid, entry.stage, entry.detail FROM written
-           CROSS JOIN (VALUES (0, 'sent', NULL::jsonb), (1, 'confirmed', $4::jsonb)) AS entry(n, stage, detail)
-           WHERE entry.n = 0 OR $1::varchar = 'confirmed'
-           ORDER BY guid, entry.n
+           INSERT INTO relayer_packet_event (guid, stage, reason)
+           SELECT guid, 'sent', $4::text FROM written WHERE again
          )
-         SELECT * FROM written`,
+         SELECT guid, src_eid, dst_eid FROM written`,
         params,
       );
       for (const r of rowsWritten) written.add(r.guid as Hex); // written from Hex values
@@ -225,34 +227,47 @@ export class PacketRepository {
 
   /**
    * Moves several packets that make the same change in one statement (the UPDATE and its history
-   * INSERT together). Returns the guids that moved; a packet whose stage or lease owner changed
-   * meanwhile stays where it is.
+   * rows together). Returns the guids that moved; a packet whose stage or lease owner changed
+   * meanwhile stays where it is. A move into a stamped stage with no reason or detail writes no
+   * history row (the stamp tells it), unless the packet had been in that stage before: then the
+   * earlier arrival, whose stamp the move replaces, becomes a history row.
    */
   async moveAll(guids: readonly Hex[], from: PacketStage, owner: string, change: StageChange): Promise<Set<Hex>> {
     if (guids.length === 0) return new Set();
     const stamp = STAGE_TIMESTAMP[change.to];
     const previous = PREVIOUS_STAMP[change.to];
     type Moved = { guid: string; src_eid: number; dst_eid: number; seconds: number | null; seen: number | null };
+    // with a stamp: the stamp and delivery transaction the move replaces, read before it
     const rows = await this.dataSource.query<Moved[]>(
-      `WITH moved AS (
-         UPDATE relayer_packet SET
+      `WITH earlier AS (
+         SELECT guid, ${stamp ?? 'NULL::timestamptz'} AS stamp, delivered_tx_hash AS tx FROM relayer_packet
+         WHERE ${BY_GUID_IN_STAGE} AND lease_owner = $7
+       ), moved AS (
+         UPDATE relayer_packet p SET
            stage = $3::varchar, updated_at = now(),
-           lease_owner = CASE WHEN $10::double precision IS NULL THEN NULL ELSE lease_owner END,
+           lease_owner = CASE WHEN $10::double precision IS NULL THEN NULL ELSE p.lease_owner END,
            lease_expires_at = CASE WHEN $10::double precision IS NULL THEN NULL
              ELSE now() + make_interval(secs => $10::double precision / 1000) END,
            last_error = CASE WHEN $3::varchar = ANY($8::varchar[]) THEN $4::text ELSE NULL END,
-           attempts = COALESCE($5::integer, attempts),
-           next_attempt_at = COALESCE($6::timestamptz, next_attempt_at)
+           attempts = COALESCE($5::integer, p.attempts),
+           next_attempt_at = COALESCE($6::timestamptz, p.next_attempt_at)
            ${stamp ? `, ${stamp} = now()` : ''}
-         WHERE ${BY_GUID_IN_STAGE} AND lease_owner = $7
-         RETURNING guid, src_eid, dst_eid${
+           , delivered_tx_hash = CASE WHEN $3::varchar = 'delivered' THEN $11::char(66) ELSE p.delivered_tx_hash END
+         FROM earlier WHERE p.guid = earlier.guid AND (p.stage = $2::varchar) IS TRUE AND p.lease_owner = $7
+         RETURNING p.guid, p.src_eid, p.dst_eid, earlier.stamp AS earlier_stamp, earlier.tx AS earlier_tx${
            previous
-             ? `, EXTRACT(EPOCH FROM now() - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM now() - created_at)::float8 AS seen`
+             ? `, EXTRACT(EPOCH FROM now() - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM now() - p.created_at)::float8 AS seen`
              : ''
          }
        ), history AS (
-         INSERT INTO relayer_packet_event (guid, stage, reason, detail)
-         SELECT guid, $3::varchar, $4::text, $9::jsonb FROM moved
+         INSERT INTO relayer_packet_event (guid, stage, reason, detail, at)
+         SELECT guid, $3::varchar, $4::text, $9::jsonb, now() FROM moved
+         WHERE ${stamp ? '$4::text IS NOT NULL OR $9::jsonb IS NOT NULL' : 'true'}
+         UNION ALL
+         SELECT guid, $3::varchar, NULL, CASE WHEN earlier_tx IS NOT NULL AND $3::varchar = 'delivered'
+           THEN jsonb_build_object('txHash', earlier_tx) END, earlier_stamp
+         FROM moved WHERE earlier_stamp IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM relayer_packet_event e WHERE e.guid = moved.guid AND e.stage = $3::varchar AND e.at = moved.earlier_stamp)
        )
        SELECT * FROM moved`,
       [
@@ -266,6 +281,7 @@ export class PacketRepository {
         PROBLEM_STAGES,
         change.detail === undefined ? null : JSON.stringify(change.detail),
         change.keepLeaseMs ?? null,
+        change.txHash?.toLowerCase() ?? null,
       ],
     );
     if (previous)
@@ -346,10 +362,32 @@ export class PacketRepository {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
+  /**
+   * A packet's whole history, oldest first: its row's stage stamps and its history rows (a stamp
+   * that a history row tells already, with its reason, is not told twice).
+   */
   async history(guid: Hex): Promise<PacketHistoryEntry[]> {
     const rows = await this.dataSource.query<
       { stage: PacketStage; at: Date | string; reason: string | null; detail: Record<string, unknown> | null }[]
-    >(`SELECT stage, at, reason, detail FROM relayer_packet_event WHERE guid = $1 ORDER BY id`, [guid.toLowerCase()]);
+    >(
+      `WITH events AS (
+         SELECT id, stage, at, reason, detail FROM relayer_packet_event WHERE guid = $1
+       ), stamps AS (
+         SELECT s.stage, s.at, s.detail FROM relayer_packet p
+         CROSS JOIN LATERAL (VALUES ('sent', p.created_at, NULL::jsonb), ('confirmed', p.confirmed_at, NULL),
+           ('verified', p.verified_at, NULL), ('delivered', p.delivered_at,
+             CASE WHEN p.delivered_tx_hash IS NULL THEN NULL ELSE jsonb_build_object('txHash', p.delivered_tx_hash) END)
+         ) AS s(stage, at, detail)
+         WHERE p.guid = $1 AND s.at IS NOT NULL
+       )
+       SELECT * FROM (
+         SELECT stage, at, reason, detail, id FROM events
+         UNION ALL
+         SELECT stage, at, NULL, detail, NULL FROM stamps
+         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stage = stamps.stage AND e.at = stamps.at)
+       ) AS h ORDER BY at, ${STAGE_ORDER}, id NULLS FIRST`,
+      [guid.toLowerCase()],
+    );
     return rows.map((r) => ({ stage: r.stage, at: new Date(r.at), reason: r.reason, detail: r.detail }));
   }
 

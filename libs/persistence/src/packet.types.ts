@@ -34,6 +34,8 @@ export interface StageChange {
   nextAttemptAt?: Date;
   /** Extra facts for the history (tx hash, outcome, …). */
   detail?: Record<string, unknown>;
+  /** A move into `delivered`: the transaction that delivered the packet (kept on its row). */
+  txHash?: Hex;
   /**
    * The mover keeps its lease for this long (it works on the packets' next stage itself, without
    * claiming them again); without it, the lease is given back.

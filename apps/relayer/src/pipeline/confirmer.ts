@@ -57,7 +57,7 @@ export class Confirmer {
         from: 'sent',
         owner: this.owner,
         leaseMs: this.leaseMs,
-        change: { to: 'confirmed', detail: { depth: Number(depth) } },
+        change: { to: 'confirmed' },
       },
       kept,
       given,

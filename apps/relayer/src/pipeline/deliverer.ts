@@ -119,7 +119,7 @@ export class Deliverer {
     const ok = (r: { outcome: DeliveryOutcome } | undefined) =>
       r !== undefined && (r.outcome === DeliveryOutcome.Delivered || r.outcome === DeliveryOutcome.AlreadyDelivered);
     const landed = batch.filter((p) => ok(outcomes.get(p.guid))).map((p) => p.guid);
-    delivered += (await this.store.moveAll(landed, 'verified', owner, { to: 'delivered', detail: { txHash } })).size;
+    delivered += (await this.store.moveAll(landed, 'verified', owner, { to: 'delivered', txHash })).size;
     for (const p of batch.filter((x) => !ok(outcomes.get(x.guid)))) {
       const result = outcomes.get(p.guid);
       const why = !result

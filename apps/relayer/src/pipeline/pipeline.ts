@@ -125,6 +125,7 @@ export class RelayerPipeline {
     this.running = false;
     for (const wake of this.wakers) wake();
     await Promise.all(this.loops);
+    await this.watcher.flush();
     await this.store.release(this.options.owner);
   }
 

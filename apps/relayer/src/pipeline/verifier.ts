@@ -87,10 +87,8 @@ export class Verifier {
     // silently (expired, wrong vid) cannot happen with an expiration counted from the chain's own
     // clock and the chain's own vid, and if it did, the commit fails and the retry re-checks the
     // receive library first.
-    verified += await this.moveVerified(
-      pending.filter((_, i) => !skipped.has(i)),
-      'verified by our DVN',
-    );
+    // our own verification, the usual way: the row's stamp tells it
+    verified += await this.moveVerified(pending.filter((_, i) => !skipped.has(i)));
     for (const [i, p] of pending.entries()) {
       const reason = skipped.get(i);
       if (reason === undefined) continue;
@@ -104,7 +102,7 @@ export class Verifier {
    * stage). When this replica delivers on this chain too, the packets our executor delivers keep
    * their lease and are handed to the deliverer; the others (another executor's) are let go.
    */
-  private async moveVerified(packets: readonly PacketRecord[], reason: string): Promise<number> {
+  private async moveVerified(packets: readonly PacketRecord[], reason?: string): Promise<number> {
     const { owner, leaseMs, handoff } = this.options;
     let moved = 0;
     for (const stage of ['confirmed', 'failed'] as const) {

@@ -7,6 +7,11 @@ import type { ObservedPacketRecord, PacketStore } from './packet-store.js';
 
 /** A range holding more packets than this is read in halves from then on (`LogRangeSizer`). */
 const PACKETS_PER_SCAN = 2_000;
+/**
+ * A cursor moved over blocks with no packets of ours is written at most this often; one moved over
+ * packets is written at once. A restart rescans at most this much of a chain's empty blocks.
+ */
+const EMPTY_CURSOR_WRITE_MS = 1_000;
 
 export interface WatcherOptions {
   /** First block to scan on a chain with no cursor yet. */
@@ -36,8 +41,15 @@ export class Watcher {
     this.ranges = new LogRangeSizer(options.maxRange);
   }
 
-  /** The cursor per chain as this watcher last read or wrote it (the database holds it too). */
-  private readonly cursors = new Map<number, { block: bigint; hash: Hex }>();
+  /**
+   * The cursor per chain as this watcher last read or moved it (`null`: the database had none).
+   * The database holds it too, written as `EMPTY_CURSOR_WRITE_MS` says.
+   */
+  private readonly cursors = new Map<number, { block: bigint; hash: Hex } | null>();
+  /** When each chain's cursor was last written to the database. */
+  private readonly cursorWrittenAt = new Map<number, number>();
+  /** Cursors moved on in memory only, since their last write. */
+  private readonly unwritten = new Set<number>();
   /** Blocks per `eth_getLogs` on each chain. */
   private readonly ranges: LogRangeSizer;
 
@@ -57,7 +69,7 @@ export class Watcher {
       if (block.parentHash === cursor.hash) {
         const packets = await scanBlock(chain.client, target, block.hash);
         const confirmed = await this.record(chain, head, packets.map(toRecord), { number: head, hash: block.hash });
-        await this.setCursor(chain.eid, head, block.hash);
+        await this.setCursor(chain.eid, head, block.hash, packets.length);
         return { scanned: 1n, found: packets.length, confirmed, head };
       }
     }
@@ -80,7 +92,7 @@ export class Watcher {
     const after = await chain.client.getBlock({ blockNumber: to });
     if (after.hash !== before.hash) return { scanned: 0n, found: 0, confirmed: 0, head }; // read again next round
     const confirmed = await this.record(chain, head, packets.map(toRecord), { number: to, hash: after.hash });
-    await this.setCursor(chain.eid, to, after.hash);
+    await this.setCursor(chain.eid, to, after.hash, packets.length);
     return { scanned: to - from + 1n, found: packets.length, confirmed, head };
   }
 
@@ -91,15 +103,30 @@ export class Watcher {
    */
   private async cursor(eid: number): Promise<{ block: bigint; hash: Hex } | undefined> {
     const known = this.cursors.get(eid);
-    if (known) return known;
+    if (known !== undefined) return known ?? undefined;
     const stored = await this.store.cursor(eid);
-    if (stored) this.cursors.set(eid, stored);
+    this.cursors.set(eid, stored ?? null);
     return stored;
   }
 
-  private async setCursor(eid: number, block: bigint, hash: Hex): Promise<void> {
-    await this.store.setCursor(eid, block, hash);
+  /** Moves the cursor past blocks that held `packets` of ours (see `EMPTY_CURSOR_WRITE_MS`). */
+  private async setCursor(eid: number, block: bigint, hash: Hex, packets: number): Promise<void> {
+    const now = Date.now();
     this.cursors.set(eid, { block, hash });
+    this.unwritten.add(eid);
+    if (packets === 0 && now - (this.cursorWrittenAt.get(eid) ?? 0) < EMPTY_CURSOR_WRITE_MS) return;
+    await this.store.setCursor(eid, block, hash);
+    this.cursorWrittenAt.set(eid, now);
+    this.unwritten.delete(eid);
+  }
+
+  /** Writes the cursors moved on in memory only (on a clean stop, so a restart rescans nothing). */
+  async flush(): Promise<void> {
+    for (const eid of [...this.unwritten]) {
+      const cursor = this.cursors.get(eid);
+      if (cursor) await this.store.setCursor(eid, cursor.block, cursor.hash);
+      this.unwritten.delete(eid);
+    }
   }
 
   /**
