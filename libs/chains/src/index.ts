@@ -10,3 +10,4 @@ export { LogRangeSizer, nodeReason, readInBlockRanges, refusedByNode } from './b
 export { loadChainRegistry, parseChainConfigs } from './config-file.js';
 export { EnvReader } from './env.js';
 export { revertReason } from './revert.js';
+export { bloomMayContain } from './bloom.js';

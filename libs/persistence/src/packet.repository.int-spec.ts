@@ -120,6 +120,21 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     expect(await repo.move(p.guid, 'sent', 'replica-b', { to: 'confirmed' })).toBe(true);
   });
 
+  it('leaves the claimant’s own live leases when asked, and takes free packets and expired leases', async () => {
+    const dstEid = 40185;
+    const [held, expiring, free] = [packet(60, { dstEid }), packet(61, { dstEid }), packet(62, { dstEid })];
+    await repo.recordObserved([held], { depth: 1, lease: { owner: 'a', ms: 60_000 } });
+    await repo.recordObserved([expiring], { depth: 1, lease: { owner: 'a', ms: 100 } });
+    await repo.recordObserved([free], { depth: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    const claim = (skipOwnLeases: boolean) =>
+      repo.claim({ stages: ['confirmed'], dstEid, limit: 10, skipOwnLeases }, 'a', 60_000);
+    expect((await claim(true)).map((p) => p.guid).sort()).toEqual([expiring.guid, free.guid].sort());
+    // all three are a's now; without the flag a claim takes them back
+    expect((await claim(true)).map((p) => p.guid)).toEqual([]);
+    expect((await claim(false)).map((p) => p.guid).sort()).toEqual([held.guid, expiring.guid, free.guid].sort());
+  });
+
   it('keeps the mover’s lease for its next stage when asked, and gives it back otherwise', async () => {
     const kept = packet(40, { dstEid: 40189 });
     const given = packet(41, { dstEid: 40188 });

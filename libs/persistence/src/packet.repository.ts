@@ -197,7 +197,7 @@ export class PacketRepository {
              AND ($3::integer IS NULL OR dst_eid = $3)
              AND ($4::numeric IS NULL OR src_block_number <= $4)
              AND next_attempt_at <= now()
-             AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $5)
+             AND (lease_owner IS NULL OR lease_expires_at < now() OR (lease_owner = $5 AND NOT $8::boolean))
            ORDER BY dst_eid, src_eid, nonce
            LIMIT $6
            FOR UPDATE SKIP LOCKED
@@ -214,6 +214,7 @@ export class PacketRepository {
           owner,
           limit,
           leaseMs,
+          filter.skipOwnLeases ?? false,
         ],
       );
       claimed.push(...rowsOf(rows).map(toRecord));

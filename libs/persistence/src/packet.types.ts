@@ -50,6 +50,11 @@ export interface ClaimFilter {
   /** Only packets whose source block is at or below this number (confirmation depth). */
   maxSrcBlock?: bigint;
   limit: number;
+  /**
+   * Leave the packets the claimant holds a live lease on (those it has in hand already). Without
+   * it, a claim takes them too: how a claimant gets back packets it leased and lost track of.
+   */
+  skipOwnLeases?: boolean;
 }
 
 /** A packet as first seen by the watcher, before any stage bookkeeping. */

@@ -45,6 +45,9 @@ export interface TxSenderOptions {
   attempts?: TxAttemptLog;
 }
 
+/** How long one fee estimate serves new transactions. */
+const FEE_ESTIMATE_MS = 1_000;
+
 export class StuckTransactionError extends Error {
   override name = 'StuckTransactionError';
 }
@@ -67,6 +70,8 @@ const DEFAULTS: Omit<TxSenderOptions, 'eid'> = {
 export class TxSender {
   private nonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last fee estimate and when it was made (see `startingFees`). */
+  private estimate: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } } | undefined;
   private readonly options: TxSenderOptions;
 
   constructor(
@@ -94,8 +99,7 @@ export class TxSender {
       this.nonce = next;
     }
     const nonce = this.nonce;
-    const estimate = await this.client.estimateFeesPerGas();
-    let fees = { maxFeePerGas: estimate.maxFeePerGas * 2n, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas };
+    let fees = await this.startingFees();
     const hashes: Hex[] = [];
     const deadline = Date.now() + this.options.receiptTimeoutMs;
     try {
@@ -127,6 +131,20 @@ export class TxSender {
       );
       throw error;
     }
+  }
+
+  /**
+   * The fees a new transaction starts with: twice the estimated max fee, the estimated tip. One
+   * estimate (two calls to the node) serves the transactions of the next `FEE_ESTIMATE_MS`; one
+   * the chain has outgrown meanwhile is bumped like any other.
+   */
+  private async startingFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const now = Date.now();
+    if (this.estimate && now - this.estimate.at < FEE_ESTIMATE_MS) return this.estimate.fees;
+    const estimate = await this.client.estimateFeesPerGas();
+    const fees = { maxFeePerGas: estimate.maxFeePerGas * 2n, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas };
+    this.estimate = { at: now, fees };
+    return fees;
   }
 
   private async broadcast(

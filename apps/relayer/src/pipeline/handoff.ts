@@ -135,13 +135,15 @@ export class BatchSource {
     const due = since >= CLAIM_AT_LEAST_EVERY_MS;
     const handed = this.handoff?.take(this.stage, dstEid, due ? Math.ceil(batchSize / 2) : batchSize) ?? [];
     if (!due && (handed.length > 0 || (!last.found && since < IDLE_CLAIM_EVERY_MS))) return handed;
+    // with packets in hand, the claim leaves this replica's own leases (those packets, and the
+    // ones waiting behind them here); with none, it takes them back too (any the queue let go)
     const claimed = await this.store.claim(
-      { stages: this.claimStages, dstEid, limit: batchSize - handed.length },
+      { stages: this.claimStages, dstEid, limit: batchSize - handed.length, skipOwnLeases: handed.length > 0 },
       owner,
       leaseMs,
     );
     this.lastClaim.set(dstEid, { at: Date.now(), found: claimed.length > 0 });
-    // a claim also returns this replica's own leases: packets still waiting here among them
+    // a claim may return this replica's own leases: packets still waiting here among them
     this.handoff?.forget(
       this.stage,
       dstEid,

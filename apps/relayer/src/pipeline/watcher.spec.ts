@@ -28,7 +28,12 @@ function quietChain(stored?: { block: bigint; hash: Hex }) {
   const client = {
     getBlockNumber: () => Promise.resolve(chain.head),
     getBlock: ({ blockNumber }: { blockNumber: bigint }) =>
-      Promise.resolve({ number: blockNumber, hash: hashOf(blockNumber), parentHash: hashOf(blockNumber - 1n) }),
+      Promise.resolve({
+        number: blockNumber,
+        hash: hashOf(blockNumber),
+        parentHash: hashOf(blockNumber - 1n),
+        logsBloom: `0x${'00'.repeat(256)}`, // no logs
+      }),
     getLogs: () => Promise.resolve([]),
   };
   const relayerChain = {

@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import { LogRangeSizer } from '#app/chains';
+import { bloomMayContain, LogRangeSizer } from '#app/chains';
 import { blockHashes, type RelayerChain } from '../chains/relayer-chain.js';
 import { byVerifier, type ConfirmedHandover } from './handoff.js';
 import { scanBlock, scanPackets, type ObservedPacket } from './packet-scan.js';
@@ -67,7 +67,10 @@ export class Watcher {
       // is still canonical, and its logs are read by its hash, so they are that block's.
       const block = await chain.client.getBlock({ blockNumber: head });
       if (block.parentHash === cursor.hash) {
-        const packets = await scanBlock(chain.client, target, block.hash);
+        // a block whose logs bloom rules out the endpoint has no PacketSent: its logs are not read
+        const packets = bloomMayContain(block.logsBloom, target.endpoint)
+          ? await scanBlock(chain.client, target, block.hash)
+          : [];
         const confirmed = await this.record(chain, head, packets.map(toRecord), { number: head, hash: block.hash });
         await this.setCursor(chain.eid, head, block.hash, packets.length);
         return { scanned: 1n, found: packets.length, confirmed, head };
