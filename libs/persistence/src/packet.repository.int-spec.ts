@@ -216,6 +216,45 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     ]);
   });
 
+  it('records a verification with its delivery in one write, stamped with when it was verified', async () => {
+    const timings: StageTiming[] = [];
+    const timed = new PacketRepository(db.dataSource);
+    timed.onStageTimings((t) => timings.push(...t));
+    const p = packet(13, { dstEid: 40193 });
+    const late = packet(14, { dstEid: 40193 });
+    const txHash = `0x${'b1'.repeat(32)}` as const;
+    await timed.recordObserved([p, late], { depth: 1, lease: { owner: 'a', ms: 60_000 } });
+    await new Promise((r) => setTimeout(r, 50));
+    const verifiedAt = new Date();
+    await new Promise((r) => setTimeout(r, 50));
+    // the row still says confirmed: a move from there straight into delivered
+    expect(await timed.moveAll([p.guid], 'confirmed', 'a', { to: 'delivered', txHash, verifiedAt })).toEqual(
+      new Set([p.guid]),
+    );
+    const history = await timed.history(p.guid);
+    expect(history.map((h) => [h.stage, h.detail])).toEqual([
+      ['sent', null],
+      ['confirmed', null],
+      ['verified', null],
+      ['delivered', { txHash }],
+    ]);
+    expect(history[2]?.at.getTime()).toBe(verifiedAt.getTime());
+    expect(await eventRows(p.guid)).toBe(0);
+    // both stages' latencies are reported, split at the verification
+    const [verified, delivered] = [
+      timings.find((t) => t.stage === 'verified'),
+      timings.find((t) => t.stage === 'delivered'),
+    ];
+    expect(verified?.seconds).toBeGreaterThanOrEqual(0.04);
+    expect(delivered?.seconds).toBeGreaterThanOrEqual(0.04);
+    expect(delivered?.sinceSeenSeconds).toBeGreaterThanOrEqual(
+      (verified?.seconds ?? 0) + (delivered?.seconds ?? 0) - 0.01,
+    );
+    // a verification written on its own, late, is stamped with when it happened too
+    await timed.moveAll([late.guid], 'confirmed', 'a', { to: 'verified', verifiedAt, keepLeaseMs: 60_000 });
+    expect((await timed.history(late.guid))[2]).toMatchObject({ stage: 'verified', at: verifiedAt });
+  });
+
   it('tells a packet delivered twice whole: each arrival once, with its transaction, the reasons from history rows', async () => {
     const p = packet(12, { dstEid: 40194 });
     const [tx1, tx2] = [`0x${'a1'.repeat(32)}`, `0x${'a2'.repeat(32)}`] as const;

@@ -237,12 +237,22 @@ export class PacketRepository {
     if (guids.length === 0) return new Set();
     const stamp = STAGE_TIMESTAMP[change.to];
     const previous = PREVIOUS_STAMP[change.to];
-    type Moved = { guid: string; src_eid: number; dst_eid: number; seconds: number | null; seen: number | null };
+    // when the packet entered the stage: now, or when it was verified for a move recorded late
+    const arrived = change.to === 'verified' ? 'COALESCE($12::timestamptz, now())' : 'now()';
+    type Moved = {
+      guid: string;
+      src_eid: number;
+      dst_eid: number;
+      seconds: number | null;
+      seen: number | null;
+      verified_seconds: number | null;
+      verified_seen: number | null;
+    };
     // with a stamp: the stamp and delivery transaction the move replaces, read before it
     const rows = await this.dataSource.query<Moved[]>(
       `WITH earlier AS (
-         SELECT guid, ${stamp ?? 'NULL::timestamptz'} AS stamp, delivered_tx_hash AS tx FROM relayer_packet
-         WHERE ${BY_GUID_IN_STAGE} AND lease_owner = $7
+         SELECT guid, ${stamp ?? 'NULL::timestamptz'} AS stamp, delivered_tx_hash AS tx, verified_at AS verified
+         FROM relayer_packet WHERE ${BY_GUID_IN_STAGE} AND lease_owner = $7
        ), moved AS (
          UPDATE relayer_packet p SET
            stage = $3::varchar, updated_at = now(),
@@ -252,14 +262,18 @@ export class PacketRepository {
            last_error = CASE WHEN $3::varchar = ANY($8::varchar[]) THEN $4::text ELSE NULL END,
            attempts = COALESCE($5::integer, p.attempts),
            next_attempt_at = COALESCE($6::timestamptz, p.next_attempt_at)
-           ${stamp ? `, ${stamp} = now()` : ''}
+           ${stamp ? `, ${stamp} = ${arrived}` : ''}
            , delivered_tx_hash = CASE WHEN $3::varchar = 'delivered' THEN $11::char(66) ELSE p.delivered_tx_hash END
+           ${change.to === 'delivered' ? ', verified_at = COALESCE($12::timestamptz, p.verified_at)' : ''}
          FROM earlier WHERE p.guid = earlier.guid AND (p.stage = $2::varchar) IS TRUE AND p.lease_owner = $7
-         RETURNING p.guid, p.src_eid, p.dst_eid, earlier.stamp AS earlier_stamp, earlier.tx AS earlier_tx${
-           previous
-             ? `, EXTRACT(EPOCH FROM now() - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM now() - p.created_at)::float8 AS seen`
-             : ''
-         }
+         RETURNING p.guid, p.src_eid, p.dst_eid, earlier.stamp AS earlier_stamp, earlier.tx AS earlier_tx,
+           earlier.verified AS earlier_verified,
+           EXTRACT(EPOCH FROM $12::timestamptz - COALESCE(p.confirmed_at, p.created_at))::float8 AS verified_seconds,
+           EXTRACT(EPOCH FROM $12::timestamptz - p.created_at)::float8 AS verified_seen${
+             previous
+               ? `, EXTRACT(EPOCH FROM ${arrived} - ${previous})::float8 AS seconds, EXTRACT(EPOCH FROM ${arrived} - p.created_at)::float8 AS seen`
+               : ''
+           }
        ), history AS (
          INSERT INTO relayer_packet_event (guid, stage, reason, detail, at)
          SELECT guid, $3::varchar, $4::text, $9::jsonb, now() FROM moved
@@ -269,6 +283,11 @@ export class PacketRepository {
            THEN jsonb_build_object('txHash', earlier_tx) END, earlier_stamp
          FROM moved WHERE earlier_stamp IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM relayer_packet_event e WHERE e.guid = moved.guid AND e.stage = $3::varchar AND e.at = moved.earlier_stamp)
+         UNION ALL
+         SELECT guid, 'verified', NULL, NULL, earlier_verified
+         FROM moved WHERE $3::varchar = 'delivered' AND $12::timestamptz IS NOT NULL AND earlier_verified IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM relayer_packet_event e
+             WHERE e.guid = moved.guid AND e.stage = 'verified' AND e.at = moved.earlier_verified)
        )
        SELECT * FROM moved`,
       [
@@ -283,8 +302,19 @@ export class PacketRepository {
         change.detail === undefined ? null : JSON.stringify(change.detail),
         change.keepLeaseMs ?? null,
         change.txHash?.toLowerCase() ?? null,
+        change.verifiedAt ?? null,
       ],
     );
+    if (change.to === 'delivered' && change.verifiedAt)
+      this.reportTimings(
+        rows.map((r) => ({
+          stage: 'verified',
+          srcEid: Number(r.src_eid),
+          dstEid: Number(r.dst_eid),
+          seconds: Math.max(0, Number(r.verified_seconds)),
+          sinceSeenSeconds: Math.max(0, Number(r.verified_seen)),
+        })),
+      );
     if (previous)
       this.reportTimings(
         rows.map((r) => ({

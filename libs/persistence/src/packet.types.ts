@@ -37,6 +37,12 @@ export interface StageChange {
   /** A move into `delivered`: the transaction that delivered the packet (kept on its row). */
   txHash?: Hex;
   /**
+   * The packet was verified at this time, and the move is recorded only now: a move into
+   * `verified` stamps it with this time; a move into `delivered` from before `verified` (one write
+   * for both) stamps `verified_at` with it and reports the verified stage's latency too.
+   */
+  verifiedAt?: Date;
+  /**
    * The mover keeps its lease for this long (it works on the packets' next stage itself, without
    * claiming them again); without it, the lease is given back.
    */

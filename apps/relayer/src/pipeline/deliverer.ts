@@ -12,8 +12,8 @@ import {
 import { ONE_CALL, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
-import { BatchSource, type Handoff } from './handoff.js';
-import type { PacketRecord, PacketStore } from './packet-store.js';
+import { BatchSource, type HandedPacket, type Handoff } from './handoff.js';
+import type { PacketRecord, PacketStage, PacketStore } from './packet-store.js';
 import { byPathwayAndNonce } from './verifier.js';
 
 /** How soon a packet waiting behind an earlier nonce is looked at again. */
@@ -65,13 +65,20 @@ export class Deliverer {
     let failed = 0;
     const states = await executionStates(chain, claimed);
     const executed = claimed.filter((_, i) => states[i] === ExecutionState.Executed).map((p) => p.guid);
+    const pending = claimed.filter((_, i) => states[i] !== ExecutionState.Executed);
+    const { ready: batch, waiting } = await this.inNonceOrder(
+      chain,
+      pending.filter((p) => p.assignedToOurExecutor),
+    );
+    // a packet not delivered in this batch has its verification written before anything else
+    const inBatch = new Set(batch.map((p) => p.guid));
+    await this.recordVerified(claimed.filter((p) => !inBatch.has(p.guid)));
     delivered += (
       await this.store.moveAll(executed, 'verified', owner, {
         to: 'delivered',
         reason: 'already executed on the endpoint',
       })
     ).size;
-    const pending = claimed.filter((_, i) => states[i] !== ExecutionState.Executed);
     // Packets our DVN verified for another executor: delivering them is its job. They are looked
     // at again now and then, and recorded delivered once it has delivered them.
     await this.store.defer(
@@ -80,10 +87,6 @@ export class Deliverer {
       owner,
       `verified; delivering it is up to its executor (not ours), checked again every ${THEIRS_RECHECK_MS / 1000} s`,
       new Date(Date.now() + THEIRS_RECHECK_MS),
-    );
-    const { ready: batch, waiting } = await this.inNonceOrder(
-      chain,
-      pending.filter((p) => p.assignedToOurExecutor),
     );
     for (const [reason, guids] of waiting) {
       await this.store.defer(guids, 'verified', owner, reason, new Date(Date.now() + GAP_RECHECK_MS));
@@ -111,6 +114,7 @@ export class Deliverer {
       );
     } catch (error) {
       const reason = `delivery transaction failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      await this.recordVerified(batch);
       for (const p of batch)
         if ((await recordFailure(this.store, owner, p, 'verified', reason, this.options.backoff)) !== 'lost-lease')
           failed++;
@@ -118,9 +122,13 @@ export class Deliverer {
     }
     const ok = (r: { outcome: DeliveryOutcome } | undefined) =>
       r !== undefined && (r.outcome === DeliveryOutcome.Delivered || r.outcome === DeliveryOutcome.AlreadyDelivered);
-    const landed = batch.filter((p) => ok(outcomes.get(p.guid))).map((p) => p.guid);
-    delivered += (await this.store.moveAll(landed, 'verified', owner, { to: 'delivered', txHash })).size;
-    for (const p of batch.filter((x) => !ok(outcomes.get(x.guid)))) {
+    delivered += await this.moveDelivered(
+      batch.filter((p) => ok(outcomes.get(p.guid))),
+      txHash,
+    );
+    const failures = batch.filter((x) => !ok(outcomes.get(x.guid)));
+    await this.recordVerified(failures);
+    for (const p of failures) {
       const result = outcomes.get(p.guid);
       const why = !result
         ? 'no outcome reported for the packet'
@@ -136,6 +144,47 @@ export class Deliverer {
   }
 
   /**
+   * Writes the verification of the `unrecorded` packets among `packets` (this replica's DVN
+   * verified them and handed them over without a write), stamped with the time of their
+   * verification; they keep their lease. The others are left as they are.
+   */
+  private async recordVerified(packets: readonly HandedPacket[]): Promise<void> {
+    const { owner, leaseMs, handoff } = this.options;
+    for (const group of byUnrecorded(packets))
+      await this.store.moveAll(
+        group.packets.map((p) => p.guid),
+        group.from,
+        owner,
+        { to: 'verified', keepLeaseMs: leaseMs, verifiedAt: group.verifiedAt },
+      );
+    handoff?.recorded(packets.filter((p) => p.unrecorded).map((p) => p.guid));
+  }
+
+  /** Records `packets` delivered by `txHash`: an unrecorded verification with it, in the same write. */
+  private async moveDelivered(packets: readonly HandedPacket[], txHash: Hex): Promise<number> {
+    const { owner, handoff } = this.options;
+    let moved = (
+      await this.store.moveAll(
+        packets.filter((p) => !p.unrecorded).map((p) => p.guid),
+        'verified',
+        owner,
+        { to: 'delivered', txHash },
+      )
+    ).size;
+    for (const group of byUnrecorded(packets))
+      moved += (
+        await this.store.moveAll(
+          group.packets.map((p) => p.guid),
+          group.from,
+          owner,
+          { to: 'delivered', txHash, verifiedAt: group.verifiedAt },
+        )
+      ).size;
+    handoff?.recorded(packets.filter((p) => p.unrecorded).map((p) => p.guid));
+    return moved;
+  }
+
+  /**
    * The endpoint executes a nonce only once every earlier nonce of its pathway is committed or
    * executed. This batch commits in nonce order, so it may carry a pathway's packets from the
    * endpoint's inbound nonce on without a hole; a packet past a hole (an earlier one not verified
@@ -144,11 +193,11 @@ export class Deliverer {
    */
   private async inNonceOrder(
     chain: RelayerChain,
-    packets: readonly PacketRecord[],
-  ): Promise<{ ready: PacketRecord[]; waiting: Map<string, Hex[]> }> {
-    const ready: PacketRecord[] = [];
+    packets: readonly HandedPacket[],
+  ): Promise<{ ready: HandedPacket[]; waiting: Map<string, Hex[]> }> {
+    const ready: HandedPacket[] = [];
     const waiting = new Map<string, Hex[]>();
-    const pathways = new Map<string, PacketRecord[]>();
+    const pathways = new Map<string, HandedPacket[]>();
     for (const p of packets) {
       const key = `${p.srcEid}:${p.sender}:${p.receiver}`;
       pathways.set(key, [...(pathways.get(key) ?? []), p]);
@@ -254,4 +303,19 @@ async function inboundNonces(
     ),
     ...ONE_CALL,
   });
+}
+
+/** The unrecorded packets among `packets`, by the stage their row is in and the time they were verified. */
+function byUnrecorded(
+  packets: readonly HandedPacket[],
+): { from: PacketStage; verifiedAt: Date; packets: HandedPacket[] }[] {
+  const groups = new Map<string, { from: PacketStage; verifiedAt: Date; packets: HandedPacket[] }>();
+  for (const p of packets) {
+    if (!p.unrecorded) continue;
+    const key = `${p.unrecorded.from}:${p.unrecorded.verifiedAt.getTime()}`;
+    const group = groups.get(key) ?? { ...p.unrecorded, packets: [] };
+    group.packets.push(p);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }

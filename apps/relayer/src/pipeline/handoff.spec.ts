@@ -63,6 +63,32 @@ describe('Handoff', () => {
   });
 });
 
+describe('Handoff of unrecorded verifications', () => {
+  it('holds a packet verified without a write as the deliverer’s until its verification is recorded', () => {
+    const handoff = new Handoff(60_000);
+    const p = record(1);
+    handoff.put('verified', [{ ...p, unrecorded: { from: 'confirmed', verifiedAt: new Date() } }]);
+    expect(handoff.unrecorded(p.guid)).toBe(true);
+    const [taken] = handoff.take('verified', 40102, 10);
+    expect(taken?.unrecorded?.from).toBe('confirmed');
+    expect(handoff.unrecorded(p.guid)).toBe(true); // taken, but no row says it is verified yet
+    handoff.recorded([p.guid]);
+    expect(handoff.unrecorded(p.guid)).toBe(false);
+  });
+
+  it('counts an unrecorded packet’s age from its lease, not from its hand-over, and lets it go when that runs out', () => {
+    const handoff = new Handoff(1_000);
+    const now = Date.now();
+    const [old, fresh] = [record(1), record(2)];
+    handoff.put('verified', [
+      { ...old, leasedAt: now - 1_500, unrecorded: { from: 'confirmed', verifiedAt: new Date(now) } },
+      { ...fresh, leasedAt: now - 1_500 }, // moved: its lease was renewed by the move
+    ]);
+    expect(handoff.take('verified', 40102, 10).map((p) => p.nonce)).toEqual([2n]);
+    expect(handoff.unrecorded(old.guid)).toBe(false); // a claim may take it again
+  });
+});
+
 describe('BatchSource', () => {
   const options = { owner: 'a', leaseMs: 60_000, batchSize: 4 };
 
@@ -122,6 +148,16 @@ describe('BatchSource', () => {
     } finally {
       jest.restoreAllMocks();
     }
+  });
+
+  it('leaves to the deliverer a packet this replica verified whose row does not say so yet', async () => {
+    const [verified, other] = [record(1), record(2)];
+    const handoff = new Handoff(60_000);
+    handoff.put('verified', [{ ...verified, unrecorded: { from: 'confirmed', verifiedAt: new Date() } }]);
+    // the verifier's claim finds both rows in `confirmed`, leased to this replica
+    const { store } = storeWith([verified, other]);
+    const source = new BatchSource(store, handoff, 'confirmed', ['confirmed'], options);
+    expect((await source.next(40102)).map((p) => p.nonce)).toEqual([2n]);
   });
 
   it('does not return a packet twice when a claim picks up its own handed-over leases', async () => {

@@ -5,6 +5,17 @@ import type { PacketRecord, PacketStage, PacketStore, StageChange } from './pack
 export type HandoffStage = 'confirmed' | 'verified';
 
 /**
+ * A handed-over packet. `unrecorded`: this replica's DVN verified it, and its row still says
+ * `from` (confirmed, or failed for a retry) — the deliverer records the verification with the
+ * delivery, in one write, or on its own before anything else happens to the packet.
+ */
+export type HandedPacket = PacketRecord & {
+  unrecorded?: { from: PacketStage; verifiedAt: Date };
+  /** When its lease was last set (ms), as a `take` from the handoff knows it. */
+  leasedAt?: number;
+};
+
+/**
  * Packets this replica has just moved into a stage and kept leased, waiting for its own next stage
  * on their destination chain: the confirmer hands them to the verifier, the verifier to the
  * deliverer. The next stage takes them from here instead of claiming them again from the
@@ -14,7 +25,9 @@ export type HandoffStage = 'confirmed' | 'verified';
  * claimed again the usual way.
  */
 export class Handoff {
-  private readonly queues = new Map<string, { packet: PacketRecord; at: number }[]>();
+  private readonly queues = new Map<string, { packet: HandedPacket; at: number }[]>();
+  /** Guids of packets handed over `unrecorded` whose verification no row tells yet (see `recorded`). */
+  private readonly unrecordedGuids = new Set<Hex>();
 
   constructor(
     private readonly maxAgeMs: number,
@@ -22,14 +35,17 @@ export class Handoff {
     private readonly onPut: (stage: HandoffStage, dstEid: number) => void = () => undefined,
   ) {}
 
-  put(stage: HandoffStage, packets: readonly PacketRecord[]): void {
+  put(stage: HandoffStage, packets: readonly HandedPacket[]): void {
     const now = Date.now();
     const destinations = new Set<number>();
     for (const packet of packets) {
+      if (packet.unrecorded) this.unrecordedGuids.add(packet.guid);
       const key = `${stage}:${packet.dstEid}`;
       const queue = this.queues.get(key) ?? [];
-      // as the move into `stage` left the row: that stage, no error
-      queue.push({ packet: { ...packet, stage, lastError: null }, at: now });
+      // as the move into `stage` left the row: that stage, no error; a move renews the lease,
+      // an unrecorded verification does not (its lease runs from when it was last set)
+      const at = packet.unrecorded ? (packet.leasedAt ?? now) : now;
+      queue.push({ packet: { ...packet, stage, lastError: null }, at });
       this.queues.set(key, queue);
       destinations.add(packet.dstEid);
     }
@@ -37,12 +53,30 @@ export class Handoff {
   }
 
   /** Up to `limit` packets handed over for `dstEid`, oldest first. */
-  take(stage: HandoffStage, dstEid: number, limit: number): PacketRecord[] {
+  take(stage: HandoffStage, dstEid: number, limit: number): HandedPacket[] {
     const queue = this.queues.get(`${stage}:${dstEid}`);
     if (!queue) return [];
     const fresh = Date.now() - this.maxAgeMs;
-    while (queue.length > 0 && (queue[0]?.at ?? 0) < fresh) queue.shift(); // its lease may be running out
-    return queue.splice(0, limit).map((e) => e.packet);
+    const taken: HandedPacket[] = [];
+    while (queue.length > 0 && taken.length < limit) {
+      const entry = queue.shift();
+      if (!entry) break;
+      // its lease may be running out: it is claimed again (an unrecorded verification is found
+      // on chain again)
+      if (entry.at < fresh) this.unrecordedGuids.delete(entry.packet.guid);
+      else taken.push({ ...entry.packet, leasedAt: entry.at });
+    }
+    return taken;
+  }
+
+  /** Whether this replica verified the packet and no row says so yet (a claim must leave it to the deliverer). */
+  unrecorded(guid: Hex): boolean {
+    return this.unrecordedGuids.has(guid);
+  }
+
+  /** The verification of these packets is written (or they were let go): claims may take them again. */
+  recorded(guids: Iterable<Hex>): void {
+    for (const guid of guids) this.unrecordedGuids.delete(guid);
   }
 
   /** Forgets packets the stage claimed from the database itself (its claim covers its own leases). */
@@ -128,7 +162,7 @@ export class BatchSource {
     private readonly options: { owner: string; leaseMs: number; batchSize: number },
   ) {}
 
-  async next(dstEid: number): Promise<PacketRecord[]> {
+  async next(dstEid: number): Promise<HandedPacket[]> {
     const { owner, leaseMs, batchSize } = this.options;
     const last = this.lastClaim.get(dstEid) ?? { at: 0, found: true };
     const since = Date.now() - last.at;
@@ -150,6 +184,7 @@ export class BatchSource {
       claimed.map((p) => p.guid),
     );
     const taken = new Set(handed.map((p) => p.guid));
-    return [...handed, ...claimed.filter((p) => !taken.has(p.guid))];
+    // a packet this replica verified is the deliverer's, whatever its row says
+    return [...handed, ...claimed.filter((p) => !taken.has(p.guid) && !this.handoff?.unrecorded(p.guid))];
   }
 }
