@@ -93,5 +93,15 @@ describeOnPostgres('Relayer.replicas on one Postgres', () => {
       const deliveries = (await repo.history(s.guid)).filter((h) => h.stage === 'delivered');
       expect({ guid: s.guid, deliveries: deliveries.length }).toEqual({ guid: s.guid, deliveries: 1 });
     }
+    // one watcher per chain: each chain's logs were read by one of the replicas, not by both
+    const watched = await Promise.all(
+      replicas.map(async (r) => {
+        const text = await (await fetch(`${r.url}/metrics`)).text();
+        return eids.filter((e) =>
+          new RegExp(`^relayer_stage_round_seconds_count\\{stage="watch",eid="${e}"\\} [1-9]`, 'm').test(text),
+        );
+      }),
+    );
+    expect(eids.map((e) => watched.filter((w) => w.includes(e)).length)).toEqual([1, 1, 1]);
   });
 });

@@ -121,7 +121,7 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
   });
 
   it('leaves the claimant’s own live leases when asked, and takes free packets and expired leases', async () => {
-    const dstEid = 40185;
+    const dstEid = 40183;
     const [held, expiring, free] = [packet(60, { dstEid }), packet(61, { dstEid }), packet(62, { dstEid })];
     await repo.recordObserved([held], { depth: 1, lease: { owner: 'a', ms: 60_000 } });
     await repo.recordObserved([expiring], { depth: 1, lease: { owner: 'a', ms: 100 } });
@@ -380,7 +380,7 @@ describe.each(backends)('PacketRepository on $kind', (backend) => {
     }
   });
 
-  it('claims new packets before retried ones, each in pathway and nonce order, up to the limit', async () => {
+  it('claims new packets before retried ones, the first of each stage in pathway and nonce order, up to the limit', async () => {
     const dstEid = 40185;
     const fresh = [5, 3, 4].map((n) => packet(2000 + n, { dstEid, nonce: BigInt(n) }));
     const otherPathway = packet(2010, { dstEid, srcEid: 40199, nonce: 9n });

@@ -66,6 +66,17 @@ describeOnPostgres('SignerLocks on Postgres', () => {
     expect(await holders(fresh)).toEqual([]);
   });
 
+  it('holds no more senders than its limit, and any number of uncounted roles besides', async () => {
+    const a = new SignerLocks(db.dataSource, 'postgres', 1);
+    const [sender, otherSender] = [40101, 40102].map((eid) => `relayer-sender:${eid}:0x${'cd'.repeat(20)}`);
+    const watchers = [40101, 40102, 40103].map((eid) => `relayer-watcher:${eid}:limit-test`);
+    for (const w of watchers) expect(await a.tryAcquire(w, { uncounted: true })).toBe(true);
+    expect(await a.tryAcquire(sender ?? '')).toBe(true); // the three roles did not use up its one sender
+    expect(await a.tryAcquire(otherSender ?? '')).toBe(false);
+    expect(await holders(watchers[2] ?? '')).toHaveLength(1);
+    await a.releaseAll();
+  });
+
   it('recovers when the connection dies while it holds nothing', async () => {
     const a = new SignerLocks(db.dataSource, 'postgres');
     const b = new SignerLocks(other.dataSource, 'postgres');

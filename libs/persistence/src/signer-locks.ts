@@ -10,6 +10,8 @@ import type { DatabaseKind } from './database.js';
 export class SignerLocks {
   private runner: QueryRunner | undefined;
   private readonly held = new Set<string>();
+  /** Held locks that do not count towards `maxHeld` (roles every replica may take any number of). */
+  private readonly uncounted = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -26,9 +28,13 @@ export class SignerLocks {
     return this.kind === 'pglite' || this.held.has(key);
   }
 
-  /** True when this process holds (or has just taken) the lock for `key`. */
-  tryAcquire(key: string): Promise<boolean> {
+  /**
+   * True when this process holds (or has just taken) the lock for `key`. An `uncounted` lock does
+   * not count towards `maxHeld`, and is not refused for it.
+   */
+  tryAcquire(key: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     if (this.kind === 'pglite') return Promise.resolve(true);
+    if (options.uncounted) this.uncounted.add(key);
     const run = this.queue.then(() => this.acquire(key));
     this.queue = run.catch(() => undefined);
     return run;
@@ -36,7 +42,8 @@ export class SignerLocks {
 
   private async acquire(key: string): Promise<boolean> {
     if (this.held.has(key)) return this.stillConnected();
-    if (this.held.size >= this.maxHeld) return false;
+    const counted = [...this.held].filter((k) => !this.uncounted.has(k)).length;
+    if (!this.uncounted.has(key) && counted >= this.maxHeld) return false;
     try {
       this.runner ??= await this.connect();
       const rows: unknown = await this.runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [

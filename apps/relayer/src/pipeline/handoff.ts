@@ -21,7 +21,8 @@ export type HandedPacket = PacketRecord & {
  * deliverer. The next stage takes them from here instead of claiming them again from the
  * database (a claim is an UPDATE of every row it takes). The database stays the truth: a packet
  * is only ever moved with a compare-and-set on its stage and lease, a replica that dies loses its
- * queue and its leases expire, and a packet waiting here longer than `maxAgeMs` is dropped and
+ * queue and its leases expire, and a packet whose lease was set more than `maxAgeMs` ago (when it
+ * was moved in, or for an unrecorded verification when it was leased before that) is dropped and
  * claimed again the usual way.
  */
 export class Handoff {

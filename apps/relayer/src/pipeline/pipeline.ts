@@ -24,7 +24,8 @@ export interface PipelineOptions {
 
 /** Grants the right to send from a (chain, key); one holder across all replicas. */
 export interface SenderLocks {
-  tryAcquire(key: string): Promise<boolean>;
+  /** `uncounted`: a role any replica may hold any number of (not limited like senders). */
+  tryAcquire(key: string, options?: { uncounted?: boolean }): Promise<boolean>;
   /** Whether this replica holds `key` now, as far as it knows (no database round trip). */
   holds?(key: string): boolean;
 }
@@ -129,8 +130,22 @@ export class RelayerPipeline {
     await this.store.release(this.options.owner);
   }
 
-  /** Watch and confirm one chain as a source. */
+  /**
+   * Watch and confirm one chain as a source, when this replica is the chain's watcher: one replica
+   * at a time watches a chain (a lock like a sender's, that any replica may take over), so
+   * replicas neither read every chain's logs each nor race to record the same packets.
+   */
   private async sourceRound(chain: RelayerChain): Promise<number> {
+    const watching = await this.locks
+      .tryAcquire(`relayer-watcher:${chain.eid}`, { uncounted: true })
+      .catch((error: unknown) => {
+        this.events.onError?.('watch', chain.eid, error);
+        return false;
+      });
+    if (!watching) {
+      this.watcher.forget(chain.eid); // another replica moves the cursor on meanwhile
+      return 0;
+    }
     let work = 0;
     const watched = await this.stage('watch', chain.eid, () => this.watcher.tick(chain));
     if (watched) {

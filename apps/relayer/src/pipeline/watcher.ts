@@ -123,6 +123,12 @@ export class Watcher {
     this.unwritten.delete(eid);
   }
 
+  /** Forgets the chain's cursor: read from the database again when this watcher resumes on it. */
+  forget(eid: number): void {
+    this.cursors.delete(eid);
+    this.unwritten.delete(eid);
+  }
+
   /** Writes the cursors moved on in memory only (on a clean stop, so a restart rescans nothing). */
   async flush(): Promise<void> {
     for (const eid of [...this.unwritten]) {
