@@ -1,6 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { DatabaseKind } from './database.js';
 
+/** How often a held lock's connection is asked whether it is still alive. */
+const LIVENESS_CHECK_MS = 250;
+
 /**
  * "Exactly one sender per (chain, key) at a time" across replicas. On Postgres each lock is a
  * session advisory lock held on one dedicated connection: if the process dies, its connection
@@ -10,6 +13,8 @@ import type { DatabaseKind } from './database.js';
 export class SignerLocks {
   private runner: QueryRunner | undefined;
   private readonly held = new Set<string>();
+  /** When the dedicated connection last answered (ms). */
+  private checkedAt = 0;
   /** Held locks that do not count towards `maxHeld` (roles every replica may take any number of). */
   private readonly uncounted = new Set<string>();
 
@@ -78,10 +83,17 @@ export class SignerLocks {
     return runner;
   }
 
-  /** A lock is only as alive as its connection: if that died, every lock it held is gone. */
+  /**
+   * A lock is only as alive as its connection: if that died, every lock it held is gone. The
+   * connection is asked at most every `LIVENESS_CHECK_MS` (every stage of every chain asks for its
+   * lock each round).
+   */
   private async stillConnected(): Promise<boolean> {
+    const now = Date.now();
+    if (this.runner !== undefined && now - this.checkedAt < LIVENESS_CHECK_MS) return true;
     try {
       await this.runner?.query('SELECT 1');
+      this.checkedAt = now;
       return this.runner !== undefined;
     } catch (error) {
       this.forget(error);
