@@ -143,6 +143,11 @@ export class Deliverer {
     return { delivered, failed };
   }
 
+  /** On a clean stop: writes the verifications of the packets still waiting for this deliverer. */
+  async flush(): Promise<void> {
+    await this.recordVerified(this.options.handoff?.takeUnrecorded() ?? []);
+  }
+
   /**
    * Writes the verification of the `unrecorded` packets among `packets` (this replica's DVN
    * verified them and handed them over without a write), stamped with the time of their

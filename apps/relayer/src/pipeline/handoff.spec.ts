@@ -76,6 +76,25 @@ describe('Handoff of unrecorded verifications', () => {
     expect(handoff.unrecorded(p.guid)).toBe(false);
   });
 
+  it('gives up every packet still waiting with an unrecorded verification, and keeps the others', () => {
+    const handoff = new Handoff(60_000);
+    const verifiedAt = new Date();
+    handoff.put('verified', [
+      { ...record(1), unrecorded: { from: 'confirmed', verifiedAt } },
+      record(2),
+      { ...record(3, 40103), unrecorded: { from: 'failed', verifiedAt } },
+    ]);
+    handoff.put('confirmed', [record(4)]);
+    const taken = handoff.takeUnrecorded();
+    expect(taken.map((p) => [p.nonce, p.unrecorded?.from])).toEqual([
+      [1n, 'confirmed'],
+      [3n, 'failed'],
+    ]);
+    expect(handoff.take('verified', 40102, 10).map((p) => p.nonce)).toEqual([2n]);
+    expect(handoff.take('verified', 40103, 10)).toEqual([]);
+    expect(handoff.take('confirmed', 40102, 10).map((p) => p.nonce)).toEqual([4n]);
+  });
+
   it('counts an unrecorded packet’s age from its lease, not from its hand-over, and lets it go when that runs out', () => {
     const handoff = new Handoff(1_000);
     const now = Date.now();

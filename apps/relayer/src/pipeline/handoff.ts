@@ -90,6 +90,19 @@ export class Handoff {
       queue.filter((e) => !claimed.has(e.packet.guid)),
     );
   }
+
+  /** Takes every packet still waiting here with an unrecorded verification (to write it on a clean stop). */
+  takeUnrecorded(): HandedPacket[] {
+    const taken: HandedPacket[] = [];
+    for (const [key, queue] of this.queues) {
+      taken.push(...queue.filter((e) => e.packet.unrecorded).map((e) => e.packet));
+      this.queues.set(
+        key,
+        queue.filter((e) => !e.packet.unrecorded),
+      );
+    }
+    return taken;
+  }
 }
 
 /**

@@ -127,6 +127,7 @@ export class RelayerPipeline {
     for (const wake of this.wakers) wake();
     await Promise.all(this.loops);
     await this.watcher.flush();
+    await this.deliverer.flush();
     await this.store.release(this.options.owner);
   }
 
