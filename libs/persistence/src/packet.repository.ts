@@ -237,7 +237,8 @@ export class PacketRepository {
     if (guids.length === 0) return new Set();
     const stamp = STAGE_TIMESTAMP[change.to];
     const previous = PREVIOUS_STAMP[change.to];
-    // when the packet entered the stage: now, or when it was verified for a move recorded late
+    // when the packet entered the stage (its stamp, and the time of a history row the move writes):
+    // now, or when it was verified for a move recorded late
     const arrived = change.to === 'verified' ? 'COALESCE($12::timestamptz, now())' : 'now()';
     type Moved = {
       guid: string;
@@ -276,7 +277,7 @@ export class PacketRepository {
            }
        ), history AS (
          INSERT INTO relayer_packet_event (guid, stage, reason, detail, at)
-         SELECT guid, $3::varchar, $4::text, $9::jsonb, now() FROM moved
+         SELECT guid, $3::varchar, $4::text, $9::jsonb, ${arrived} FROM moved
          WHERE ${stamp ? '$4::text IS NOT NULL OR $9::jsonb IS NOT NULL' : 'true'}
          UNION ALL
          SELECT guid, $3::varchar, NULL, CASE WHEN earlier_tx IS NOT NULL AND $3::varchar = 'delivered'

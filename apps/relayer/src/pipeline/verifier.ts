@@ -87,8 +87,7 @@ export class Verifier {
     // silently (expired, wrong vid) cannot happen with an expiration counted from the chain's own
     // clock and the chain's own vid, and if it did, the commit fails and the retry re-checks the
     // receive library first.
-    // our own verification, the usual way: the row's stamp tells it
-    verified += await this.moveVerified(pending.filter((_, i) => !skipped.has(i)));
+    verified += await this.handOverVerified(pending.filter((_, i) => !skipped.has(i)));
     for (const [i, p] of pending.entries()) {
       const reason = skipped.get(i);
       if (reason === undefined) continue;
@@ -99,44 +98,55 @@ export class Verifier {
 
   /**
    * Packets claimed from `confirmed` and from `failed` move separately (compare-and-set on the
-   * stage). When this replica delivers on this chain too, the packets our executor delivers keep
-   * their lease and are handed to the deliverer; the others (another executor's) are let go.
-   * Those our DVN verified just now (no `reason`) are handed over without a write: the deliverer
-   * records the verification with their delivery (one write, where there were two).
+   * stage), with `reason`. When this replica delivers on this chain too, the packets our executor
+   * delivers keep their lease and are handed to the deliverer; the others (another executor's) are
+   * let go.
    */
-  private async moveVerified(packets: readonly PacketRecord[], reason?: string): Promise<number> {
+  private async moveVerified(packets: readonly PacketRecord[], reason: string): Promise<number> {
     const { owner, leaseMs, handoff } = this.options;
     let moved = 0;
     for (const stage of ['confirmed', 'failed'] as const) {
       const from = packets.filter((p) => p.stage === stage);
-      const handed = (p: PacketRecord) => handoff !== undefined && p.assignedToOurExecutor;
-      if (reason === undefined && handoff) {
-        const verifiedAt = new Date();
-        const ours = from.filter(handed);
-        handoff.put(
-          'verified',
-          ours.map((p) => ({ ...p, unrecorded: { from: stage, verifiedAt } })),
-        );
-        moved += ours.length;
-        moved += (
-          await this.store.moveAll(
-            from.filter((p) => !handed(p)).map((p) => p.guid),
-            stage,
-            owner,
-            { to: 'verified' },
-          )
-        ).size;
-        continue;
-      }
       moved += await moveAndHandOver(
         this.store,
         handoff,
         { from: stage, owner, leaseMs, change: { to: 'verified', reason } },
-        from.filter(handed),
-        from.filter((p) => !handed(p)),
+        from.filter((p) => this.delivers(p)),
+        from.filter((p) => !this.delivers(p)),
       );
     }
     return moved;
+  }
+
+  /**
+   * Packets our DVN has just verified. Those this replica's deliverer delivers are handed to it
+   * without a write: it records the verification with their delivery (one write, where there were
+   * two), or on its own first (`unrecorded`). The others are moved to `verified` and let go.
+   */
+  private async handOverVerified(packets: readonly PacketRecord[]): Promise<number> {
+    const { owner, handoff } = this.options;
+    const verifiedAt = new Date();
+    const ours = packets.filter((p) => this.delivers(p));
+    handoff?.put(
+      'verified',
+      ours.map((p) => ({ ...p, unrecorded: { from: p.stage, verifiedAt } })),
+    );
+    let moved = ours.length;
+    for (const stage of ['confirmed', 'failed'] as const)
+      moved += (
+        await this.store.moveAll(
+          packets.filter((p) => p.stage === stage && !this.delivers(p)).map((p) => p.guid),
+          stage,
+          owner,
+          { to: 'verified' },
+        )
+      ).size;
+    return moved;
+  }
+
+  /** Whether this replica's own deliverer takes the packet next (it has a handoff and the packet is our executor's). */
+  private delivers(p: PacketRecord): boolean {
+    return this.options.handoff !== undefined && p.assignedToOurExecutor;
   }
 
   /** Whether our DVN's verification of each packet is on the receive library already (one `eth_call` for all). */
