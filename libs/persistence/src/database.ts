@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { PersistenceError, PersistenceErrorCode } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { pgliteDriver } from './pglite-driver.js';
+import { openPgliteThread, type PGliteThread } from './pglite-thread.js';
 
 /**
  * The embedded database's settings: a 16 MB buffer pool (PGlite's default is 128 MB, far more
@@ -98,10 +98,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   const dir = options.memory ? undefined : (options.dataDir ?? '.data/pglite');
   const releaseLock = dir ? lockDirectory(dir) : () => undefined;
-  let db: PGlite;
+  let db: PGliteThread;
   try {
     if (dir && !existsSync(join(dir, 'PG_VERSION'))) await createPgliteDirectory(dir);
-    db = dir ? await PGlite.create(dir, PGLITE_OPTIONS) : await PGlite.create(PGLITE_OPTIONS);
+    db = await openPgliteThread(dir, PGLITE_OPTIONS);
   } catch (cause) {
     releaseLock();
     throw new PersistenceError(

@@ -1,15 +1,16 @@
 import { EventEmitter } from 'node:events';
-import type { PGlite, Results } from '@electric-sql/pglite';
+import type { Results } from '@electric-sql/pglite';
+import type { PGliteThread } from './pglite-thread.js';
 
 /**
- * A `pg`-compatible driver over one PGlite instance, for TypeORM's postgres dialect.
+ * A `pg`-compatible driver over one PGlite instance (on its thread), for TypeORM's postgres dialect.
  *
  * PGlite is a single connection. Handing it to several TypeORM query runners at once would let
  * one runner's statements land inside another's transaction, so `connect()` hands the connection
  * to one runner at a time (a pool of size one): transactions stay isolated by serialisation.
  * Unlike a process-wide singleton, every DataSource gets its own instance.
  */
-export function pgliteDriver(db: PGlite): { Pool: new () => PGlitePool } {
+export function pgliteDriver(db: PGliteThread): { Pool: new () => PGlitePool } {
   return {
     Pool: class extends PGlitePool {
       constructor() {
@@ -29,17 +30,14 @@ interface PgResult {
 }
 
 class PGliteConnection extends EventEmitter {
-  constructor(private readonly db: PGlite) {
+  constructor(private readonly db: PGliteThread) {
     super();
   }
 
   query(text: string, params?: unknown[] | Callback, callback?: Callback): Promise<PgResult> {
     const cb = typeof params === 'function' ? params : callback;
     const values = Array.isArray(params) ? params : undefined;
-    const run =
-      values && values.length > 0
-        ? this.db.query(text, values)
-        : this.db.exec(text).then((all) => all.at(-1) ?? { rows: [], fields: [] });
+    const run = values && values.length > 0 ? this.db.query(text, values) : this.db.exec(text);
     const done = run.then((r: Results<unknown>) => toPgResult(text, r));
     if (cb) {
       done.then(
@@ -61,7 +59,7 @@ class PGlitePool extends EventEmitter {
   private readonly connection: PGliteConnection;
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(db: PGlite) {
+  constructor(db: PGliteThread) {
     super();
     this.connection = new PGliteConnection(db);
   }

@@ -1,4 +1,4 @@
-import { encodeFunctionData, parseEventLogs, type Hex } from 'viem';
+import { encodeFunctionData, type Hex } from 'viem';
 import { BatchExecutor, describeRevertData, EndpointV2, EndpointV2View } from '#app/contracts';
 import {
   bytes32ToAddress,
@@ -7,6 +7,7 @@ import {
   DeliveryOutcome,
   ExecutionState,
   packetOrigin,
+  packetOutcomes,
   toDelivery,
 } from '#app/messaging';
 import { ONE_CALL, type RelayerChain } from '../chains/relayer-chain.js';
@@ -106,12 +107,7 @@ export class Deliverer {
       });
       if (receipt.status !== 'success') throw new Error(`BatchExecutor.deliver reverted in ${receipt.transactionHash}`);
       txHash = receipt.transactionHash;
-      outcomes = new Map(
-        parseEventLogs({ abi: BatchExecutor.abi, eventName: 'PacketOutcome', logs: receipt.logs }).map((e) => [
-          e.args.guid,
-          { outcome: e.args.outcome, reason: e.args.reason },
-        ]),
-      );
+      outcomes = packetOutcomes(receipt.logs, chain.workers.batchExecutor);
     } catch (error) {
       const reason = `delivery transaction failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
       await this.recordVerified(batch);

@@ -1,6 +1,14 @@
-import { isAddressEqual, type Address, type GetLogsReturnType, type Hex, type PublicClient } from 'viem';
-import { EndpointV2, SendUln302 } from '#app/contracts';
-import { decodePacket, type LzPacket } from '#app/messaging';
+import {
+  hexToBigInt,
+  hexToNumber,
+  isAddressEqual,
+  toHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type RpcLog,
+} from 'viem';
+import { decodePacket, decodeSendLog, SEND_LOG_TOPICS, type LzPacket, type SendLog } from '#app/messaging';
 
 /** A packet seen in a `PacketSent` log, with where it was seen and which of our workers it pays. */
 export interface ObservedPacket extends LzPacket {
@@ -23,12 +31,6 @@ export interface ScanTarget {
   executor: Address;
 }
 
-const SCAN_EVENTS = [
-  EndpointV2.abi.find((i) => i.type === 'event' && i.name === 'PacketSent'),
-  SendUln302.abi.find((i) => i.type === 'event' && i.name === 'DVNFeePaid'),
-  SendUln302.abi.find((i) => i.type === 'event' && i.name === 'ExecutorFeePaid'),
-].filter((e) => e !== undefined);
-
 /**
  * Reads `PacketSent` from the endpoint and the send library's fee logs over a block range and
  * returns the packets that pay our DVN or executor. The send library emits a packet's fee logs
@@ -41,45 +43,69 @@ export async function scanPackets(
   fromBlock: bigint,
   toBlock: bigint,
 ): Promise<ObservedPacket[]> {
-  const logs = await client.getLogs({
-    address: [target.endpoint, target.sendLibrary],
-    events: SCAN_EVENTS,
-    fromBlock,
-    toBlock,
-    strict: true,
-  });
-  return packetsOf(logs, target);
+  return packetsOf(await sendLogs(client, target, { fromBlock: toHex(fromBlock), toBlock: toHex(toBlock) }), target);
 }
 
 /** `scanPackets` over the one block with this hash (its logs, whatever the chain's head is now). */
 export async function scanBlock(client: PublicClient, target: ScanTarget, blockHash: Hex): Promise<ObservedPacket[]> {
-  const logs = await client.getLogs({
-    address: [target.endpoint, target.sendLibrary],
-    events: SCAN_EVENTS,
-    blockHash,
-    strict: true,
-  });
-  return packetsOf(logs, target);
+  return packetsOf(await sendLogs(client, target, { blockHash }), target);
 }
 
-function packetsOf(
-  unsorted: GetLogsReturnType<undefined, typeof SCAN_EVENTS, true>,
+/**
+ * The endpoint's and the send library's logs of a LayerZero send, over a range or in one block,
+ * as the node returns them: decoded here (`decodeSendLog`), not by viem's generic event decoder.
+ */
+function sendLogs(
+  client: PublicClient,
   target: ScanTarget,
-): ObservedPacket[] {
-  const logs = [...unsorted].sort((a, b) =>
+  where: { fromBlock: Hex; toBlock: Hex } | { blockHash: Hex },
+): Promise<RpcLog[]> {
+  return client.request({
+    method: 'eth_getLogs',
+    params: [{ address: [target.endpoint, target.sendLibrary], topics: [[...SEND_LOG_TOPICS]], ...where }],
+  });
+}
+
+interface ScannedLog {
+  address: Address;
+  blockNumber: bigint;
+  blockHash: Hex;
+  transactionHash: Hex;
+  logIndex: number;
+  decoded: SendLog;
+}
+
+function packetsOf(raw: readonly RpcLog[], target: ScanTarget): ObservedPacket[] {
+  const logs: ScannedLog[] = [];
+  for (const log of raw) {
+    // a log of a pending block, or one a reorg removed, is not a packet (yet)
+    if (log.removed || !log.blockNumber || !log.blockHash || !log.transactionHash || !log.logIndex) continue;
+    const decoded = decodeSendLog(log.topics, log.data);
+    if (!decoded) continue;
+    logs.push({
+      address: log.address,
+      blockNumber: hexToBigInt(log.blockNumber),
+      blockHash: log.blockHash,
+      transactionHash: log.transactionHash,
+      logIndex: hexToNumber(log.logIndex),
+      decoded,
+    });
+  }
+  logs.sort((a, b) =>
     a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
   );
   const packets: ObservedPacket[] = [];
   let pending: { tx: Hex; dvns: Address[]; executors: Address[] } = { tx: '0x', dvns: [], executors: [] };
   for (const log of logs) {
     if (log.transactionHash !== pending.tx) pending = { tx: log.transactionHash, dvns: [], executors: [] };
-    switch (log.eventName) {
+    const event = log.decoded;
+    switch (event.eventName) {
       case 'DVNFeePaid':
         if (isAddressEqual(log.address, target.sendLibrary))
-          pending.dvns.push(...log.args.requiredDVNs, ...log.args.optionalDVNs);
+          pending.dvns.push(...event.requiredDVNs, ...event.optionalDVNs);
         break;
       case 'ExecutorFeePaid':
-        if (isAddressEqual(log.address, target.sendLibrary)) pending.executors.push(log.args.executor);
+        if (isAddressEqual(log.address, target.sendLibrary)) pending.executors.push(event.executor);
         break;
       case 'PacketSent': {
         if (!isAddressEqual(log.address, target.endpoint)) break;
@@ -90,9 +116,9 @@ function packetsOf(
         pending = { tx: log.transactionHash, dvns: [], executors: [] };
         if (!ours.assignedToOurDvn && !ours.assignedToOurExecutor) break;
         packets.push({
-          ...decodePacket(log.args.encodedPayload),
-          options: log.args.options,
-          sendLibrary: log.args.sendLibrary,
+          ...decodePacket(event.encodedPayload),
+          options: event.options,
+          sendLibrary: event.sendLibrary,
           blockNumber: log.blockNumber,
           blockHash: log.blockHash,
           txHash: log.transactionHash,

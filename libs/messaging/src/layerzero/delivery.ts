@@ -1,4 +1,5 @@
-import type { Address, Hex } from 'viem';
+import { isAddressEqual, toEventSelector, type Address, type Hex } from 'viem';
+import { AbiWords, AbiWordsError } from './abi-words.js';
 import { decodeLzReceiveOption } from './options.js';
 import { packetOrigin, type LzPacket } from './packet.js';
 
@@ -45,4 +46,28 @@ export function toDelivery(packet: LzPacket, options: Hex): Delivery {
 /** Gas for a `BatchExecutor.deliver` transaction: every packet's own gas plus commit and bookkeeping. */
 export function deliveryBatchGas(deliveries: readonly Delivery[]): bigint {
   return deliveries.reduce((sum, d) => sum + (d.gas * 64n) / 63n + 150_000n, 200_000n);
+}
+
+export const PACKET_OUTCOME_TOPIC = toEventSelector('PacketOutcome(bytes32,uint32,uint64,uint8,bytes)');
+
+/**
+ * The outcome of each packet a `BatchExecutor.deliver` transaction carried, by guid, from its
+ * receipt's `PacketOutcome` logs (the executor's own; the receivers' logs in between are skipped).
+ * The outcome's `reason` is the receiver's revert data (`0x` when it did not revert).
+ */
+export function packetOutcomes(
+  logs: readonly { address: Address; topics: readonly Hex[]; data: Hex }[],
+  batchExecutor: Address,
+): Map<Hex, { outcome: DeliveryOutcome; reason: Hex }> {
+  const outcomes = new Map<Hex, { outcome: DeliveryOutcome; reason: Hex }>();
+  for (const log of logs) {
+    const [topic, guid] = log.topics;
+    if (topic !== PACKET_OUTCOME_TOPIC || guid === undefined || log.topics.length !== 3) continue;
+    if (!isAddressEqual(log.address, batchExecutor)) continue;
+    const words = new AbiWords(log.data); // (uint64 nonce, uint8 outcome, bytes reason)
+    const outcome = words.uint(1);
+    if (outcome > BigInt(DeliveryOutcome.ReceiveFailed)) throw new AbiWordsError(`unknown delivery outcome ${outcome}`);
+    outcomes.set(guid, { outcome: Number(outcome), reason: words.bytesAt(2) });
+  }
+  return outcomes;
 }

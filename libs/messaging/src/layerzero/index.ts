@@ -9,4 +9,20 @@ export {
   type DvnSigner,
   type VerifyRequest,
 } from './dvn.js';
-export { deliveryBatchGas, DeliveryOutcome, ExecutionState, toDelivery, type Delivery } from './delivery.js';
+export {
+  deliveryBatchGas,
+  DeliveryOutcome,
+  ExecutionState,
+  PACKET_OUTCOME_TOPIC,
+  packetOutcomes,
+  toDelivery,
+  type Delivery,
+} from './delivery.js';
+export {
+  decodeSendLog,
+  DVN_FEE_PAID_TOPIC,
+  EXECUTOR_FEE_PAID_TOPIC,
+  PACKET_SENT_TOPIC,
+  SEND_LOG_TOPICS,
+  type SendLog,
+} from './send-logs.js';
