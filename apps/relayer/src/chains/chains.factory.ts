@@ -1,5 +1,4 @@
-import { createChainPublicClient, createChainWalletClient, type ChainRegistry } from '#app/chains';
-import { privateKeyToAccount } from 'viem/accounts';
+import { createChainPublicClient, createChainWalletClient, fastSigningAccount, type ChainRegistry } from '#app/chains';
 import type { Hex } from 'viem';
 import type { WorkerAddresses } from '../pipeline/packet-store.js';
 import type { RelayerChain } from './relayer-chain.js';
@@ -19,7 +18,7 @@ export function buildRelayerChains(registry: ChainRegistry, senderKey: Hex, atte
       batchExecutor: at('batchExecutor'),
     };
     const client = createChainPublicClient(config);
-    const wallet = createChainWalletClient(config, privateKeyToAccount(senderKey));
+    const wallet = createChainWalletClient(config, fastSigningAccount(senderKey));
     return {
       name: config.name,
       eid: config.eid,

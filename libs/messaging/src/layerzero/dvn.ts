@@ -1,15 +1,6 @@
-import { signRecoverable, isPrivate } from 'tiny-secp256k1';
-import {
-  bytesToHex,
-  concat,
-  encodeFunctionData,
-  encodePacked,
-  hashMessage,
-  hexToBytes,
-  keccak256,
-  type Address,
-  type Hex,
-} from 'viem';
+import { isPrivate } from 'tiny-secp256k1';
+import { concat, encodeFunctionData, encodePacked, hexToBytes, stringToHex, type Address, type Hex } from 'viem';
+import { keccak256Of, signHashRecoverable } from '#app/chains';
 import { privateKeyToAddress } from 'viem/accounts';
 
 const RECEIVE_ULN_VERIFY_ABI = [
@@ -47,7 +38,7 @@ export interface VerifyRequest {
 
 /** The hash each DVN signer signs: keccak256(vid ‖ target ‖ expiration ‖ callData), as DVN.hashCallData. */
 export function dvnCallDataHash(vid: number, target: Address, callData: Hex, expiration: bigint): Hex {
-  return keccak256(encodePacked(['uint32', 'address', 'uint256', 'bytes'], [vid, target, expiration, callData]));
+  return keccak256Of(encodePacked(['uint32', 'address', 'uint256', 'bytes'], [vid, target, expiration, callData]));
 }
 
 export function encodeVerifyCall(header: Hex, payloadHash: Hex, confirmations: bigint): Hex {
@@ -57,6 +48,9 @@ export function encodeVerifyCall(header: Hex, payloadHash: Hex, confirmations: b
     args: [header, payloadHash, confirmations],
   });
 }
+
+/** The EIP-191 prefix of a signed 32-byte message. */
+const EIP191_PREFIX_32 = stringToHex('\x19Ethereum Signed Message:\n32');
 
 /** A DVN signer key held by this process. */
 export interface DvnSigner {
@@ -80,8 +74,9 @@ export function dvnSigner(privateKey: Hex): DvnSigner {
   return {
     address: privateKeyToAddress(privateKey),
     signHash(hash) {
-      const { signature, recoveryId } = signRecoverable(hexToBytes(hashMessage({ raw: hash })), key);
-      return concat([bytesToHex(signature), recoveryId === 0 ? '0x1b' : '0x1c']);
+      // EIP-191: what viem's hashMessage({ raw: hash }) hashes
+      const { r, s, yParity } = signHashRecoverable(hexToBytes(keccak256Of(concat([EIP191_PREFIX_32, hash]))), key);
+      return concat([r, s, yParity === 0 ? '0x1b' : '0x1c']);
     },
   };
 }

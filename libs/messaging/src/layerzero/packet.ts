@@ -1,5 +1,6 @@
 import { PacketV1Codec } from '@layerzerolabs/lz-v2-utilities';
-import { getAddress, keccak256, concat, type Address, type Hex } from 'viem';
+import { getAddress, concat, type Address, type Hex } from 'viem';
+import { keccak256Of } from '#app/chains';
 
 /** A LayerZero v2 packet as emitted in `EndpointV2.PacketSent.encodedPayload`. */
 export interface LzPacket {
@@ -35,7 +36,7 @@ export function decodePacket(encodedPayload: Hex): LzPacket {
     message,
     header: codec.header() as Hex,
     // the codec's payloadHash() is the same keccak256: one hash a packet is enough
-    payloadHash: keccak256(concat([guid, message])),
+    payloadHash: keccak256Of(concat([guid, message])),
   };
 }
 
