@@ -45,6 +45,8 @@ export class RelayerService implements OnApplicationBootstrap, OnApplicationShut
         maxLogRange: settings.maxLogRange,
         denylist: settings.denylist,
         attestIntervalMs: settings.attestIntervalMs,
+        // the embedded database belongs to this process (its directory is locked)
+        sharedDatabase: settings.databaseUrl !== undefined,
       },
       {
         onTick: (stage, eid, result, ms) => {

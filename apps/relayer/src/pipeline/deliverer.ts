@@ -13,7 +13,7 @@ import {
 import { ONE_CALL, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
-import { BatchSource, type HandedPacket, type Handoff } from './handoff.js';
+import { BatchSource, type BatchSourceOptions, type HandedPacket, type Handoff } from './handoff.js';
 import type { PacketRecord, PacketStage, PacketStore } from './packet-store.js';
 import { byPathwayAndNonce } from './verifier.js';
 
@@ -26,10 +26,7 @@ const AUDIT_EVERY_MS = 5_000;
 /** How far back deliveries are checked: a destination rolled back further than this is not noticed. */
 const AUDIT_WINDOW_MS = 15 * 60_000;
 
-export interface DelivererOptions {
-  owner: string;
-  leaseMs: number;
-  batchSize: number;
+export interface DelivererOptions extends BatchSourceOptions {
   backoff: BackoffPolicy;
   /** Verified packets handed over by the verifier. */
   handoff?: Handoff;

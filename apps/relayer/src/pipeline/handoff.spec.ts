@@ -142,7 +142,8 @@ describe('BatchSource', () => {
       expect(claims).toHaveLength(2);
       // the rest of the batch, not the packets this replica holds already
       expect(claims[1]).toMatchObject({ limit: 2, skipOwnLeases: true });
-      expect(next.map((p) => p.nonce)).toEqual([5n, 6n]);
+      // the claim found nothing: the batch is filled from the handoff
+      expect(next.map((p) => p.nonce)).toEqual([5n, 6n, 7n, 8n]);
     } finally {
       jest.restoreAllMocks();
     }
@@ -167,6 +168,66 @@ describe('BatchSource', () => {
     } finally {
       jest.restoreAllMocks();
     }
+  });
+
+  it('waits longer after each empty claim in a row, 250 ms doubling up to its longest wait', async () => {
+    const rows: PacketRecord[] = [];
+    const { store, claims } = storeWith(rows);
+    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed', 'failed'], {
+      ...options,
+      longestIdleClaimMs: 2_000,
+    });
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    // when claims happen, rounds every 10 ms over 8 s
+    const claimedAt: number[] = [];
+    try {
+      for (let t = 0; t <= 8_000; t += 10) {
+        clock.mockReturnValue(start + t);
+        if (t === 6_000) rows.push(record(1)); // a retry falls due
+        const before = claims.length;
+        const batch = await source.next(40102);
+        if (claims.length > before) claimedAt.push(t);
+        if (t === 6_000) expect(batch).toEqual([]); // not claimed at once
+      }
+    } finally {
+      jest.restoreAllMocks();
+    }
+    const gaps = claimedAt.slice(1).map((t, i) => t - (claimedAt[i] ?? 0));
+    expect(gaps.slice(0, 5)).toEqual([250, 500, 1_000, 2_000, 2_000]);
+    // the retry was claimed within 2 s, and a claim that found it is followed by the next round's
+    const found = claimedAt.find((t) => t >= 6_000) ?? Infinity;
+    expect(found - 6_000).toBeLessThanOrEqual(2_000);
+    expect(claimedAt).toContain(found + 10);
+  });
+
+  it('by default, claims every 250 ms once claims come back empty, however long', async () => {
+    const { store, claims } = storeWith([]);
+    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed'], options);
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      for (let t = 0; t <= 5_000; t += 10) {
+        clock.mockReturnValue(start + t);
+        await source.next(40102);
+      }
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(claims).toHaveLength(21); // at 0, 250, …, 5000
+  });
+
+  it('counts a claim that found only packets the deliverer holds unrecorded as empty', async () => {
+    const verified = record(1);
+    const handoff = new Handoff(60_000);
+    handoff.put('verified', [{ ...verified, unrecorded: { from: 'confirmed', verifiedAt: new Date() } }]);
+    const rows = [verified];
+    const { store, claims } = storeWith(rows);
+    const source = new BatchSource(store, handoff, 'confirmed', ['confirmed'], options);
+    expect(await source.next(40102)).toEqual([]);
+    rows.push(verified); // the next claim would find the same row again
+    expect(await source.next(40102)).toEqual([]); // the next round does not claim again at once
+    expect(claims).toHaveLength(1);
   });
 
   it('leaves to the deliverer a packet this replica verified whose row does not say so yet', async () => {

@@ -159,30 +159,45 @@ export function byVerifier<T extends { dstEid: number }>(
 const CLAIM_AT_LEAST_EVERY_MS = 1_000;
 /** With nothing handed over and its last claim empty, a stage claims again after this long (not every round). */
 const IDLE_CLAIM_EVERY_MS = 250;
+export interface BatchSourceOptions {
+  owner: string;
+  leaseMs: number;
+  batchSize: number;
+  /**
+   * The longest an idle stage waits between claims (default 250 ms). The first empty claim waits
+   * 250 ms, each further empty one twice as long, up to this. Longer suits a database no other
+   * replica writes (the embedded one): there every packet this process moves on is handed over,
+   * and a claim can only find a retry falling due, a packet the handoff let go or one an operator
+   * re-queued.
+   */
+  longestIdleClaimMs?: number;
+}
 
 /**
  * Where a destination stage gets its next batch: the packets handed over to it, and a claim from
  * the database when its last claim is more than a second old, or when nothing was handed over and
- * its last claim found packets or is more than 250 ms old (an idle stage does not claim every round).
+ * its last claim found packets or is more than 250 ms old (an idle stage does not claim every
+ * round). Empty claims in a row may space out further (`longestIdleClaimMs`).
  */
 export class BatchSource {
-  private readonly lastClaim = new Map<number, { at: number; found: boolean }>();
+  private readonly lastClaim = new Map<number, { at: number; found: boolean; idleMs: number }>();
 
   constructor(
     private readonly store: PacketStore,
     private readonly handoff: Handoff | undefined,
     private readonly stage: HandoffStage,
     private readonly claimStages: readonly PacketStage[],
-    private readonly options: { owner: string; leaseMs: number; batchSize: number },
+    private readonly options: BatchSourceOptions,
   ) {}
 
   async next(dstEid: number): Promise<HandedPacket[]> {
     const { owner, leaseMs, batchSize } = this.options;
-    const last = this.lastClaim.get(dstEid) ?? { at: 0, found: true };
+    const longest = Math.max(this.options.longestIdleClaimMs ?? IDLE_CLAIM_EVERY_MS, IDLE_CLAIM_EVERY_MS);
+    const last = this.lastClaim.get(dstEid) ?? { at: 0, found: true, idleMs: IDLE_CLAIM_EVERY_MS };
     const since = Date.now() - last.at;
-    const due = since >= CLAIM_AT_LEAST_EVERY_MS;
+    const due = since >= Math.max(last.idleMs, CLAIM_AT_LEAST_EVERY_MS);
     const handed = this.handoff?.take(this.stage, dstEid, due ? Math.ceil(batchSize / 2) : batchSize) ?? [];
-    if (!due && (handed.length > 0 || (!last.found && since < IDLE_CLAIM_EVERY_MS))) return handed;
+    if (!due && (handed.length > 0 || (!last.found && since < last.idleMs))) return handed;
     // with packets in hand, the claim leaves this replica's own leases (those packets, and the
     // ones waiting behind them here); with none, it takes them back too (any the queue let go)
     const claimed = await this.store.claim(
@@ -190,7 +205,6 @@ export class BatchSource {
       owner,
       leaseMs,
     );
-    this.lastClaim.set(dstEid, { at: Date.now(), found: claimed.length > 0 });
     // a claim may return this replica's own leases: packets still waiting here among them
     this.handoff?.forget(
       this.stage,
@@ -199,6 +213,15 @@ export class BatchSource {
     );
     const taken = new Set(handed.map((p) => p.guid));
     // a packet this replica verified is the deliverer's, whatever its row says
-    return [...handed, ...claimed.filter((p) => !taken.has(p.guid) && !this.handoff?.unrecorded(p.guid))];
+    const found = claimed.filter((p) => !taken.has(p.guid) && !this.handoff?.unrecorded(p.guid));
+    // a claim that found packets this stage did not have is repeated on the next round; after an
+    // empty one the stage waits 250 ms, after each further empty one twice as long, up to `longest`
+    const idleMs = found.length > 0 || last.found ? IDLE_CLAIM_EVERY_MS : Math.min(last.idleMs * 2, longest);
+    this.lastClaim.set(dstEid, { at: Date.now(), found: found.length > 0, idleMs });
+    // a claim that found less than it left room for: the batch is filled from the handoff (a due
+    // claim that finds nothing does not halve the batch)
+    const room = batchSize - handed.length - found.length;
+    const more = due && room > 0 ? (this.handoff?.take(this.stage, dstEid, room) ?? []) : [];
+    return [...handed, ...found, ...more];
   }
 }

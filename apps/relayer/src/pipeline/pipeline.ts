@@ -20,7 +20,17 @@ export interface PipelineOptions {
   denylist: ReadonlySet<string>;
   /** Attestation keeper interval per chain; 0 turns it off. */
   attestIntervalMs: number;
+  /**
+   * Whether other replicas may write packets to the database (Postgres, the default), or this
+   * process is its only writer (the embedded database). Then a stage whose claims keep coming back
+   * empty claims less often: every packet this process moves on is handed over in memory. It still
+   * claims at least as often as the first retry delay (and every 2 s), so a retry is not held back.
+   */
+  sharedDatabase?: boolean;
 }
+
+/** On a database this process alone writes, the longest an idle stage waits between claims. */
+const SOLE_WRITER_IDLE_CLAIM_MS = 2_000;
 
 /** Grants the right to send from a (chain, key); one holder across all replicas. */
 export interface SenderLocks {
@@ -70,6 +80,8 @@ export class RelayerPipeline {
       this.sleeping.get(`${stage === 'confirmed' ? 'verify' : 'deliver'}:${dstEid}`)?.(),
     );
     const confirmationsOf = (eid: number) => byEid.get(eid)?.confirmations ?? 1;
+    const longestIdleClaimMs =
+      (options.sharedDatabase ?? true) ? undefined : Math.min(options.backoff.baseMs, SOLE_WRITER_IDLE_CLAIM_MS);
     const handTo = {
       handoff,
       verifies: (dstEid: number) => {
@@ -90,6 +102,7 @@ export class RelayerPipeline {
     this.verifier = new Verifier(store, signers, confirmationsOf, {
       ...options,
       handoff,
+      longestIdleClaimMs,
       instructionTtlSeconds: 600n,
       denied: (p) => {
         const listed = (eid: number, address: string) =>
@@ -101,7 +114,7 @@ export class RelayerPipeline {
         return undefined;
       },
     });
-    this.deliverer = new Deliverer(store, { ...options, handoff });
+    this.deliverer = new Deliverer(store, { ...options, handoff, longestIdleClaimMs });
     this.attester = new Attester({ intervalMs: options.attestIntervalMs });
   }
 

@@ -4,15 +4,12 @@ import { signVerify, type DvnExecuteParam } from '#app/messaging';
 import { ONE_CALL, type DvnSigners, type RelayerChain } from '../chains/relayer-chain.js';
 import type { BackoffPolicy } from './backoff.js';
 import { recordFailure } from './failure.js';
-import { BatchSource, moveAndHandOver, type Handoff } from './handoff.js';
+import { BatchSource, moveAndHandOver, type BatchSourceOptions, type Handoff } from './handoff.js';
 import type { PacketRecord, PacketStore } from './packet-store.js';
 
-export interface VerifierOptions {
+export interface VerifierOptions extends BatchSourceOptions {
   /** Why a packet must not be relayed (operator denylist), or undefined. */
   denied?: (packet: PacketRecord) => string | undefined;
-  owner: string;
-  leaseMs: number;
-  batchSize: number;
   backoff: BackoffPolicy;
   /** How long a signed verify instruction stays valid. */
   instructionTtlSeconds: bigint;
