@@ -24,7 +24,7 @@ export interface PipelineOptions {
    * Whether other replicas may write packets to the database (Postgres, the default), or this
    * process is its only writer (the embedded database). Then a stage whose claims keep coming back
    * empty claims less often: every packet this process moves on is handed over in memory. It still
-   * claims at least as often as the first retry delay (and every 2 s), so a retry is not held back.
+   * claims at least once per first retry delay and at least every 2 s, so a retry is not held back.
    */
   sharedDatabase?: boolean;
 }
