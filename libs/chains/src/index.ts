@@ -11,4 +11,4 @@ export { loadChainRegistry, parseChainConfigs } from './config-file.js';
 export { EnvReader } from './env.js';
 export { revertReason } from './revert.js';
 export { bloomMayContain } from './bloom.js';
-export { fastSigningAccount, keccak256Of, signHashRecoverable } from './signing.js';
+export { fastSigningAccount, keccak256Of, privateKeyBytes, signHashRecoverable } from './signing.js';

@@ -39,14 +39,20 @@ export function signHashRecoverable(
   };
 }
 
+/** The 32 bytes of a secp256k1 private key, or an error naming `what` the key was for. */
+export function privateKeyBytes(privateKey: Hex, what = 'a private key'): Uint8Array {
+  const key = hexToBytes(privateKey);
+  if (key.length !== 32 || !isPrivate(key)) throw new Error(`${what} must be a valid 32-byte secp256k1 private key`);
+  return key;
+}
+
 /**
  * A local account for `privateKey` that signs transactions with `keccak256Of` and
  * `signHashRecoverable`: byte for byte the transactions viem's `privateKeyToAccount` signs, for
  * about a third of the CPU. Messages and typed data are signed by viem's account.
  */
 export function fastSigningAccount(privateKey: Hex, options?: PrivateKeyToAccountOptions): LocalAccount {
-  const key = hexToBytes(privateKey);
-  if (key.length !== 32 || !isPrivate(key)) throw new Error('a private key must be a valid 32-byte secp256k1 key');
+  const key = privateKeyBytes(privateKey);
   const account = privateKeyToAccount(privateKey, options);
   return {
     ...account,

@@ -49,8 +49,10 @@ describe('the embedded database on its thread', () => {
     await other.close(); // closing twice is harmless
   });
 
-  it('rejects an open that fails, and leaves no thread behind', async () => {
-    await expect(openPgliteThread(undefined, { postgresqlconf: 'shared_buffers = nonsense' })).rejects.toThrow();
+  it("rejects an open that fails with PGlite's error", async () => {
+    await expect(openPgliteThread(undefined, { postgresqlconf: 'shared_buffers = nonsense' })).rejects.toThrow(
+      'PGlite failed to initialize',
+    );
   });
 
   it('does not keep a finished program alive, and does not cut one short that awaits a statement', async () => {

@@ -1,6 +1,5 @@
-import { isPrivate } from 'tiny-secp256k1';
 import { concat, encodeFunctionData, encodePacked, hexToBytes, stringToHex, type Address, type Hex } from 'viem';
-import { keccak256Of, signHashRecoverable } from '#app/chains';
+import { keccak256Of, privateKeyBytes, signHashRecoverable } from '#app/chains';
 import { privateKeyToAddress } from 'viem/accounts';
 
 const RECEIVE_ULN_VERIFY_ABI = [
@@ -68,9 +67,7 @@ export interface DvnSigner {
  * packet once per key it holds, and this was a fifth of its CPU.
  */
 export function dvnSigner(privateKey: Hex): DvnSigner {
-  const key = hexToBytes(privateKey);
-  if (key.length !== 32 || !isPrivate(key))
-    throw new Error('a DVN signer key must be a valid 32-byte secp256k1 private key');
+  const key = privateKeyBytes(privateKey, 'a DVN signer key');
   return {
     address: privateKeyToAddress(privateKey),
     signHash(hash) {
