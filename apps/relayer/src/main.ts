@@ -9,17 +9,23 @@ try {
   process.stdout.write(
     `${JSON.stringify({ level: 'log', context: 'Relayer', message: { at: 'Relayer#listen', url: relayer.url } })}\n`,
   );
-  const stop = () => {
+  const stop = (code: number) => {
     relayer.close().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (error: unknown) => {
         process.stderr.write(`relayer: shutdown failed: ${String(error)}\n`);
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
+  // the embedded database cannot come back in this process: exit, and let the supervisor restart it
+  void relayer.database.lost?.then((error) => {
+    process.stderr.write(`relayer: ${error.message}\n`);
+    setTimeout(() => process.exit(1), 10_000).unref();
+    stop(1);
+  });
 } catch (error) {
   process.stderr.write(
     `relayer: ${error instanceof RelayerConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -48,6 +48,13 @@ export interface Database {
    * it every `maintenanceMs`). Absent on Postgres, whose autovacuum does it.
    */
   maintain?(): Promise<void>;
+  /**
+   * The embedded database only: settles, with the reason, if it stops for good while open (a
+   * PANIC, or its thread died). Every later statement fails until it is opened again, so a service
+   * should exit and let its supervisor restart it. Absent on Postgres, whose
+   * server restarts its own backends and whose pool reconnects.
+   */
+  lost?: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -142,6 +149,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kind: 'pglite',
     dataSource,
     maintain,
+    lost: db.lost,
     close: async () => {
       clearInterval(timer);
       await dataSource.destroy();

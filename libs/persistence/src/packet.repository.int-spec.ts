@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak256, toHex } from 'viem';
@@ -457,6 +457,37 @@ describe('Database.open (embedded, on disk)', () => {
       } finally {
         other.kill();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after a PANIC reports itself lost and refuses every statement; reopened, it has its data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segment-pglite-'));
+    const control = join(dir, 'global', 'pg_control');
+    try {
+      const database = await openDatabase({ dataDir: dir });
+      await new PacketRepository(database.dataSource).recordObserved([packet(1)]);
+      let lost: Error | undefined;
+      void database.lost?.then((error) => (lost = error));
+      // a control file gone from under the database: the next checkpoint cannot write it
+      const saved = readFileSync(control);
+      rmSync(control);
+      await expect(database.dataSource.query('CHECKPOINT')).rejects.toMatchObject({ severity: 'PANIC' });
+      await waitFor('the database to report itself lost', () => Promise.resolve(lost));
+      expect(lost?.message).toMatch(
+        /the embedded database stopped after a PANIC \(could not open file .*pg_control.*\): restart the service/,
+      );
+      // PGlite would answer every later statement with another PANIC; the reason is given instead
+      await expect(new PacketRepository(database.dataSource).get(packet(1).guid)).rejects.toThrow(
+        'the embedded database stopped after a PANIC',
+      );
+      await database.close(); // closes, and gives back the directory
+
+      writeFileSync(control, saved); // what a restored disk gives the restarted service
+      const again = await openDatabase({ dataDir: dir });
+      expect((await new PacketRepository(again.dataSource).get(packet(1).guid))?.nonce).toBe(1n);
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,6 +17,13 @@ export interface PGliteThread {
   query(text: string, params: unknown[]): Promise<Results<unknown>>;
   /** Statements without parameters (the simple protocol); the last statement's result. */
   exec(text: string): Promise<Results<unknown>>;
+  /**
+   * Settles, with the reason, once the database has stopped for good while open: its thread died,
+   * or Postgres raised a PANIC or FATAL (after which PGlite, one process with no postmaster to
+   * restart it, fails every statement). Later statements are refused with that reason. It never
+   * settles when the database is closed.
+   */
+  readonly lost: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -85,6 +92,9 @@ opened.then(
 );
 `;
 
+/** Severities after which Postgres ends its session (a server would restart its backends). */
+const ENDING_SEVERITIES: ReadonlySet<unknown> = new Set(['PANIC', 'FATAL']);
+
 /** An error from the thread, with Postgres's fields back on it (`code`, `constraint`, …). */
 function revive(serialized: SerializedError): Error {
   const error = new Error(serialized.message);
@@ -107,7 +117,10 @@ export async function openPgliteThread(
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;
+  let closing = false;
   let closed = false;
+  let markLost: (error: Error) => void = () => undefined;
+  const lost = new Promise<Error>((resolve) => (markLost = resolve));
   // the thread keeps the process alive only while a statement is on it: an idle database does
   // not hold a finished program open, and a program awaiting a statement is not cut short
   const keepAlive = () => (pending.size > 0 ? worker.ref() : worker.unref());
@@ -125,7 +138,10 @@ export async function openPgliteThread(
     waiter?.resolve(reply);
   });
   const fail = (error: Error) => {
-    failure ??= error;
+    if (!failure) {
+      failure = error;
+      if (!closing) markLost(error);
+    }
     for (const waiter of pending.values()) waiter.reject(failure);
     pending.clear();
     keepAlive();
@@ -155,15 +171,30 @@ export async function openPgliteThread(
   };
   const result = async (request: Operation): Promise<Results<unknown>> => {
     const reply = await send(request);
-    if (reply.error) throw revive(reply.error);
+    if (reply.error) {
+      const error = revive(reply.error);
+      const severity = reply.error.fields['severity'];
+      if (ENDING_SEVERITIES.has(severity))
+        fail(
+          new Error(
+            `the embedded database stopped after a ${String(severity)} (${error.message}): restart the service`,
+            {
+              cause: error,
+            },
+          ),
+        );
+      throw error;
+    }
     return reply.result ?? { rows: [], fields: [] };
   };
 
   return {
     query: (text, params) => result({ op: 'query', text, params }),
     exec: (text) => result({ op: 'exec', text }),
+    lost,
     close: async () => {
       if (closed) return;
+      closing = true;
       try {
         if (!failure) await send({ op: 'close' });
       } finally {

@@ -21,18 +21,23 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every chain answers and every watcher is close to its head. */
+  /** Readiness: the database and every chain answer, and every watcher is close to its head. */
   @Get('ready')
   async ready(): Promise<{ status: 'ready'; chains: { eid: number; head: string; cursor: string | null }[] }> {
+    let database: string | undefined;
     const chains = await Promise.all(
       this.chains.map(async (c) => {
         const [head, cursor] = await Promise.all([
           c.client.getBlockNumber().catch(() => undefined),
-          this.store.cursor(c.eid),
+          this.store.cursor(c.eid).catch((error: unknown) => {
+            database = `the database is not answering: ${error instanceof Error ? error.message : String(error)}`;
+            return null;
+          }),
         ]);
         return { eid: c.eid, name: c.name, head, cursor: cursor?.block };
       }),
     );
+    if (database) throw new ServiceUnavailableException({ status: 'not ready', problems: [database] });
     const problems = chains.flatMap((c) => {
       if (c.head === undefined) return [`${c.name} (${c.eid}) is not answering`];
       if (c.cursor === undefined || c.head - c.cursor > MAX_READY_LAG_BLOCKS)

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { isHex, type Hex } from 'viem';
 import type { PacketQueries } from '../pipeline/packet-store.js';
+import { RelayerService } from '../relayer.service.js';
 import { PACKET_QUERIES } from '../tokens.js';
 import {
   ListPacketsQuery,
@@ -27,7 +28,10 @@ function parseGuid(raw: string): Hex {
 
 @Controller('packets')
 export class PacketsController {
-  constructor(@Inject(PACKET_QUERIES) private readonly packets: PacketQueries) {}
+  constructor(
+    @Inject(PACKET_QUERIES) private readonly packets: PacketQueries,
+    @Inject(RelayerService) private readonly relayer: RelayerService,
+  ) {}
 
   @Get()
   async list(@Query() query: ListPacketsQuery): Promise<PacketView[]> {
@@ -60,7 +64,7 @@ export class PacketsController {
     if (packet.stage !== 'dead' && packet.stage !== 'failed') {
       throw new BadRequestException(`packet ${guid} is ${packet.stage}; only failed or dead packets can be retried`);
     }
-    await this.packets.requeue(guid, 'operator');
+    if (await this.packets.requeue(guid, 'operator')) this.relayer.pipeline.requeued(packet.dstEid);
     const after = await this.packets.get(guid);
     return toPacketView(after ?? packet);
   }

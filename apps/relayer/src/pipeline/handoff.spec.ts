@@ -201,6 +201,33 @@ describe('BatchSource', () => {
     expect(claimedAt).toContain(found + 10);
   });
 
+  it('claims on the next round after an operator re-queue, however long it was idle', async () => {
+    const rows: PacketRecord[] = [];
+    const { store, claims } = storeWith(rows);
+    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed', 'failed'], {
+      ...options,
+      longestIdleClaimMs: 2_000,
+    });
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      for (let t = 0; t <= 5_000; t += 10) {
+        clock.mockReturnValue(start + t);
+        await source.next(40102);
+      }
+      const idle = claims.length; // claims were 2 s apart by now
+      clock.mockReturnValue(start + 5_010);
+      rows.push(record(1));
+      expect(await source.next(40102)).toEqual([]); // waiting out its idle gap
+      source.claimSoon(40102);
+      clock.mockReturnValue(start + 5_020);
+      expect((await source.next(40102)).map((p) => p.nonce)).toEqual([1n]);
+      expect(claims).toHaveLength(idle + 1);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('by default, claims every 250 ms once claims come back empty, however long', async () => {
     const { store, claims } = storeWith([]);
     const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed'], options);

@@ -224,4 +224,9 @@ export class BatchSource {
     const more = due && room > 0 ? (this.handoff?.take(this.stage, dstEid, room) ?? []) : [];
     return [...handed, ...found, ...more];
   }
+
+  /** The next round for `dstEid` claims, whatever the idle wait (an operator re-queued a packet there). */
+  claimSoon(dstEid: number): void {
+    this.lastClaim.delete(dstEid);
+  }
 }

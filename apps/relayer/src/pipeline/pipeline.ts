@@ -145,6 +145,15 @@ export class RelayerPipeline {
   }
 
   /**
+   * An operator re-queued a packet to `dstEid`: its verify loop claims at once, rather than after
+   * the wait an idle stage keeps between claims.
+   */
+  requeued(dstEid: number): void {
+    this.verifier.requeued(dstEid);
+    this.sleeping.get(`verify:${dstEid}`)?.();
+  }
+
+  /**
    * Watch and confirm one chain as a source, when this replica is the chain's watcher: one replica
    * at a time watches a chain (a lock like a sender's, that any replica may take over), so
    * replicas neither read every chain's logs each nor race to record the same packets.

@@ -37,6 +37,11 @@ export class Verifier {
     this.batches = new BatchSource(store, options.handoff, 'confirmed', ['confirmed', 'failed'], options);
   }
 
+  /** A packet was re-queued for `dstEid`: the next round claims it, however long this stage was idle. */
+  requeued(dstEid: number): void {
+    this.batches.claimSoon(dstEid);
+  }
+
   async tick(chain: RelayerChain): Promise<{ verified: number; failed: number }> {
     const { owner } = this.options;
     const claimed = await this.batches.next(chain.eid);
