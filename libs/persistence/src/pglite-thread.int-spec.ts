@@ -42,11 +42,17 @@ describe('the embedded database on its thread', () => {
     expect(results[3]?.rows).toEqual([]);
   });
 
-  it('refuses statements once closed, with a clear error', async () => {
+  it('refuses statements once closed, with a clear error, and is not lost by closing', async () => {
     const other = await openPgliteThread(undefined, {});
     await other.close();
     await expect(other.query('SELECT 1', [])).rejects.toThrow('the embedded database is closed');
     await other.close(); // closing twice is harmless
+    // a thread that ends because it was closed is not a database lost
+    const settled = await Promise.race([
+      other.lost.then(() => 'lost'),
+      new Promise<string>((resolve) => setTimeout(() => resolve('not lost'), 200)),
+    ]);
+    expect(settled).toBe('not lost');
   });
 
   it("rejects an open that fails with PGlite's error", async () => {

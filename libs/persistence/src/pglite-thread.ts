@@ -174,15 +174,10 @@ export async function openPgliteThread(
     if (reply.error) {
       const error = revive(reply.error);
       const severity = reply.error.fields['severity'];
-      if (ENDING_SEVERITIES.has(severity))
-        fail(
-          new Error(
-            `the embedded database stopped after a ${String(severity)} (${error.message}): restart the service`,
-            {
-              cause: error,
-            },
-          ),
-        );
+      if (ENDING_SEVERITIES.has(severity)) {
+        const reason = `the embedded database stopped after a ${String(severity)} (${error.message}): restart the service`;
+        fail(new Error(reason, { cause: error }));
+      }
       throw error;
     }
     return reply.result ?? { rows: [], fields: [] };
