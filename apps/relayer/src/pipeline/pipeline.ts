@@ -6,6 +6,7 @@ import { Deliverer } from './deliverer.js';
 import { Handoff } from './handoff.js';
 import type { PacketStore } from './packet-store.js';
 import { Verifier } from './verifier.js';
+import { Wakeups } from './wakeups.js';
 import { Watcher } from './watcher.js';
 
 export interface PipelineOptions {
@@ -56,9 +57,7 @@ export interface PipelineEvents {
 export class RelayerPipeline {
   private running = false;
   private loops: Promise<void>[] = [];
-  private readonly wakers = new Set<() => void>();
-  /** The waker of each sleeping destination loop, by `<stage>:<eid>`. */
-  private readonly sleeping = new Map<string, () => void>();
+  private readonly wakeups = new Wakeups();
   private readonly watcher: Watcher;
   private readonly confirmer: Confirmer;
   private readonly verifier: Verifier;
@@ -77,7 +76,7 @@ export class RelayerPipeline {
     const byEid = new Map(chains.map((c) => [c.eid, c]));
     // a packet moved on is handed to this replica's next stage, and wakes the loop that takes it
     const handoff = new Handoff(options.leaseMs / 2, (stage, dstEid) =>
-      this.sleeping.get(`${stage === 'confirmed' ? 'verify' : 'deliver'}:${dstEid}`)?.(),
+      this.wakeups.wake(`${stage === 'confirmed' ? 'verify' : 'deliver'}:${dstEid}`),
     );
     const confirmationsOf = (eid: number) => byEid.get(eid)?.confirmations ?? 1;
     const longestIdleClaimMs =
@@ -137,7 +136,7 @@ export class RelayerPipeline {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const wake of this.wakers) wake();
+    this.wakeups.wakeAll();
     await Promise.all(this.loops);
     await this.watcher.flush();
     await this.deliverer.flush();
@@ -150,7 +149,7 @@ export class RelayerPipeline {
    */
   requeued(dstEid: number): void {
     this.verifier.requeued(dstEid);
-    this.sleeping.get(`verify:${dstEid}`)?.();
+    this.wakeups.wake(`verify:${dstEid}`);
   }
 
   /**
@@ -213,17 +212,7 @@ export class RelayerPipeline {
     while (this.running) {
       const work = await round();
       if (work > 0 || !this.running) continue;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.wakers.delete(wake);
-          if (key !== undefined && this.sleeping.get(key) === wake) this.sleeping.delete(key);
-          resolve();
-        };
-        const timer = setTimeout(wake, this.options.pollMs);
-        this.wakers.add(wake);
-        if (key !== undefined) this.sleeping.set(key, wake);
-      });
+      await this.wakeups.sleep(this.options.pollMs, key);
     }
   }
 
