@@ -170,57 +170,62 @@ describe('BatchSource', () => {
     }
   });
 
-  it('waits longer after each empty claim in a row, 250 ms doubling up to its longest wait', async () => {
+  /**
+   * A verify stage's source over a table that starts empty (`rows`), on a mocked clock: `at(t)` sets
+   * the clock `t` ms past the start; `run(from, to, atRound)` makes a round every 10 ms, calling
+   * `atRound` before each, and returns the times its claims were made.
+   */
+  function idleRounds(longestIdleClaimMs?: number) {
     const rows: PacketRecord[] = [];
     const { store, claims } = storeWith(rows);
     const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed', 'failed'], {
       ...options,
-      longestIdleClaimMs: 2_000,
+      ...(longestIdleClaimMs === undefined ? {} : { longestIdleClaimMs }),
     });
     const start = Date.now();
     const clock = jest.spyOn(Date, 'now');
-    // when claims happen, rounds every 10 ms over 8 s
-    const claimedAt: number[] = [];
-    try {
-      for (let t = 0; t <= 8_000; t += 10) {
-        clock.mockReturnValue(start + t);
-        if (t === 6_000) rows.push(record(1)); // a retry falls due
+    const at = (t: number) => clock.mockReturnValue(start + t);
+    const run = async (from: number, to: number, atRound?: (t: number) => void) => {
+      const claimedAt: number[] = [];
+      for (let t = from; t <= to; t += 10) {
+        at(t);
+        atRound?.(t);
         const before = claims.length;
-        const batch = await source.next(40102);
+        await source.next(40102);
         if (claims.length > before) claimedAt.push(t);
-        if (t === 6_000) expect(batch).toEqual([]); // not claimed at once
       }
+      return claimedAt;
+    };
+    return { rows, claims, source, at, run };
+  }
+
+  it('waits longer after each empty claim in a row, 250 ms doubling up to its longest wait', async () => {
+    const { rows, run } = idleRounds(2_000);
+    try {
+      // a retry falls due at 6 s
+      const claimedAt = await run(0, 8_000, (t) => (t === 6_000 ? rows.push(record(1)) : undefined));
+      const gaps = claimedAt.slice(1).map((t, i) => t - (claimedAt[i] ?? 0));
+      expect(gaps.slice(0, 5)).toEqual([250, 500, 1_000, 2_000, 2_000]);
+      // the retry was claimed within 2 s (not at once), and a claim that found it is followed by the next round's
+      const found = claimedAt.find((t) => t >= 6_000) ?? Infinity;
+      expect(found).toBeGreaterThan(6_000);
+      expect(found - 6_000).toBeLessThanOrEqual(2_000);
+      expect(claimedAt).toContain(found + 10);
     } finally {
       jest.restoreAllMocks();
     }
-    const gaps = claimedAt.slice(1).map((t, i) => t - (claimedAt[i] ?? 0));
-    expect(gaps.slice(0, 5)).toEqual([250, 500, 1_000, 2_000, 2_000]);
-    // the retry was claimed within 2 s, and a claim that found it is followed by the next round's
-    const found = claimedAt.find((t) => t >= 6_000) ?? Infinity;
-    expect(found - 6_000).toBeLessThanOrEqual(2_000);
-    expect(claimedAt).toContain(found + 10);
   });
 
   it('claims on the next round after an operator re-queue, however long it was idle', async () => {
-    const rows: PacketRecord[] = [];
-    const { store, claims } = storeWith(rows);
-    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed', 'failed'], {
-      ...options,
-      longestIdleClaimMs: 2_000,
-    });
-    const start = Date.now();
-    const clock = jest.spyOn(Date, 'now');
+    const { rows, claims, source, at, run } = idleRounds(2_000);
     try {
-      for (let t = 0; t <= 5_000; t += 10) {
-        clock.mockReturnValue(start + t);
-        await source.next(40102);
-      }
-      const idle = claims.length; // claims were 2 s apart by now
-      clock.mockReturnValue(start + 5_010);
+      await run(0, 5_000); // claims are 2 s apart by now
+      const idle = claims.length;
       rows.push(record(1));
+      at(5_010);
       expect(await source.next(40102)).toEqual([]); // waiting out its idle gap
       source.claimSoon(40102);
-      clock.mockReturnValue(start + 5_020);
+      at(5_020);
       expect((await source.next(40102)).map((p) => p.nonce)).toEqual([1n]);
       expect(claims).toHaveLength(idle + 1);
     } finally {
@@ -229,19 +234,12 @@ describe('BatchSource', () => {
   });
 
   it('by default, claims every 250 ms once claims come back empty, however long', async () => {
-    const { store, claims } = storeWith([]);
-    const source = new BatchSource(store, new Handoff(60_000), 'confirmed', ['confirmed'], options);
-    const start = Date.now();
-    const clock = jest.spyOn(Date, 'now');
+    const { run } = idleRounds();
     try {
-      for (let t = 0; t <= 5_000; t += 10) {
-        clock.mockReturnValue(start + t);
-        await source.next(40102);
-      }
+      expect(await run(0, 5_000)).toHaveLength(21); // at 0, 250, …, 5000
     } finally {
       jest.restoreAllMocks();
     }
-    expect(claims).toHaveLength(21); // at 0, 250, …, 5000
   });
 
   it('counts a claim that found only packets the deliverer holds unrecorded as empty', async () => {
